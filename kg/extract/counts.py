@@ -1,0 +1,148 @@
+"""Counts: a quantity (kg.numbers) that counts something, with the phrase naming what it counts.
+
+The measure phrase is looked for before the number (召开常委会会议8次, 满意率达97.5%) and, when
+nothing nominal stands there, after it (8次常委会会议, 交办的50件代表建议). Numbers that are
+names, ordinals or dates (四个意识, 第一议题, 十七届人大四次会议, 2020年) are not counts.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from kg import lexicon
+from kg.extract.sentences import year_before
+from kg.facts import Count, Evidence, Sentence
+from kg.numbers import Quantity, find_quantities
+from kg.report import Report
+
+HARD_STOPS = set("，,。；;：:！!？?\n()（）[]【】")
+OPEN_QUOTES = set("“\"'‘「『《")
+# Adverbs and time phrases that open a clause but do not name what is counted.
+LEAD = re.compile(
+    r"^(?:(?:(?:今年|去年|本届|近年|一年)以来|全年|今年|去年|当年|年内|一年来|同时|其中|此外|另外|目前|截至目前|"
+    r"(?:19|20)\d\d年(?:以来|度|底|末)?|共|累计|先后|总共|合计|共计|依法|及时|全部|已经|已|还|又|再|分别|相继|积极|认真|"
+    r"全面|扎实|深入|持续|常态化|广泛|主动|有序|全县|全市|全区|全州|全省|全旗)\s*)+"
+)
+# A body as the subject before the verb: 县人大常委会召开党组会21次.
+SUBJECT = re.compile(r"^(?:[县市区州省旗镇乡]?人大)?(?:常委会|主任会议|党组)(?:机关)?(?:共|累计|先后|全年)?(?=召开|开展|组织|举办|作出|做出)")
+# Light verbs that open a measure phrase without being what is counted.
+LIGHT = re.compile(
+    r"^(?:召开|开展|组织|举办|举行|完成|作出|做出|收到|收集|征集|征求|提出|听取和审议|听取审议|听取|审议|审查|建设|新建|"
+    r"建成|打造|办理|处理|督促办理|督办|邀请|参加|参与|推动解决|制定|出台|开设|形成|撰写|刊发|发布|编发|报送|受理|"
+    r"批准|通过|确定|实施|落实|选派|对|就|向|为|有|达到|实现|共有|设立|建立|整理|梳理|依托|指导)+"
+)
+TRAIL = re.compile(r"(?:达到|达|为|是|约|共|共计|合计|累计|总数|分别为|分别|等|的|了|已|均|共有)+$")
+AFTER_STOP = re.compile(
+    r"全部|均|都|已|参加|参与|进行|开展|面向|分别|得到|重点|办结|深入|共同|按|确立|作为|提出|得以|实现|纳入|对|选举|"
+    r"[和及与](?=\d)|、(?=\d)"
+)
+SESSION = re.compile(r"^(?:会议|全体会议|全会|大会)")
+NOT_MEASURES = ("方面", "层面", "环节", "阶段", "维度", "领域", "方向")
+
+
+@cache
+def _formula_re() -> re.Pattern[str]:
+    labels = sorted({a for c in lexicon.concepts("formula") for a in c.aliases}, key=lambda a: (-len(a), a))
+    return re.compile("|".join(map(re.escape, labels)))
+
+
+@cache
+def _level_words() -> frozenset[str]:
+    return frozenset(a for c in lexicon.concepts("level") for a in c.aliases)
+
+
+def _is_count(q: Quantity, text: str, masked: list[tuple[int, int]]) -> bool:
+    if any(s < q.end and q.start < e for s, e in masked):
+        return False
+    before, after = text[max(0, q.start - 4): q.start], text[q.end: q.end + 4]
+    if before.endswith("第"):
+        return False
+    if q.chinese and (q.value == 1 or (before and before[-1] in OPEN_QUOTES)):
+        return False
+    if q.unit == "次" and SESSION.match(after) and (q.chinese or re.search(r"届|大$", before)):
+        return False
+    if q.unit == "个" and after.startswith(NOT_MEASURES):
+        return False
+    return not (q.unit == "%" and q.value > 100)
+
+
+def _clause_start(text: str, pos: int, floor: int, count_ends: set[int]) -> int:
+    """Walk back from ``pos`` to the start of the phrase: a hard stop, the end of the previous
+    count, or a 、 that follows a count (党组会21次、主任会20次); other 、 join nouns."""
+    i = pos
+    while i > floor:
+        ch = text[i - 1]
+        if ch in HARD_STOPS or i in count_ends or (ch == "、" and (i - 1) in count_ends):
+            break
+        i -= 1
+    return i
+
+
+def _clean_before(phrase: str) -> tuple[str, str]:
+    """(the phrase without lead adverbs and light verbs, the phrase with its verbs kept)."""
+    phrase = TRAIL.sub("", SUBJECT.sub("", LEAD.sub("", phrase.strip()))).strip(" 、")
+    stripped = LEAD.sub("", LIGHT.sub("", phrase))
+    return (stripped if len(stripped) >= 2 else ""), phrase
+
+
+def _after(text: str, pos: int) -> str:
+    end = pos
+    while end < len(text) and end - pos < 24 and text[end] not in HARD_STOPS:
+        if AFTER_STOP.match(text, end) and end > pos:
+            break
+        if text[end].isdigit():
+            break
+        end += 1
+    return TRAIL.sub("", text[pos:end]).strip()
+
+
+def _names_tail(phrase: str) -> bool:
+    """Whether a measure-scheme label ends the phrase (within two characters): the head of a
+    Chinese noun phrase is last, so 代表满意率 names a rate and 常委会组成人员常态化联系 does not."""
+    return any(len(phrase) - e <= 2 for _, e, _ in lexicon.matcher("measure").finditer_overlapping(phrase))
+
+
+def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
+    norm, out = report.norm, []
+    formula = _formula_re()
+    measures = lexicon.matcher("measure")
+    levels = _level_words()
+    for sent in sentences:
+        text = norm[sent.start: sent.end]
+        masked = [m.span() for m in formula.finditer(text)]
+        found = find_quantities(text)
+        quantities = [q for q in found if _is_count(q, text, masked)]
+        ends = {q.end for q in found}
+        taken_until = 0  # the end of the previous count's mention: phrases do not overlap
+        prev: Count | None = None
+        for q in quantities:
+            begin = max(_clause_start(text, q.start, 0, ends - {q.end}), taken_until)
+            raw_before = text[begin: q.start]
+            before, with_verbs = _clean_before(raw_before)
+            after = _after(text, q.end)
+            if after in levels:  # 在4个旗县开展试点: a scope, not a count
+                continue
+            use_after = bool(after) and (
+                not before or raw_before.rstrip().endswith(("的", "等", "了")) or not _names_tail(before))
+            if use_after:
+                measure, m_start, m_end = after, q.start, q.end + len(after)
+            elif before:
+                measure, m_start, m_end = before, begin + raw_before.find(before[:2]), q.end
+            elif prev is not None and prev.evidence.mention_end - sent.start == q.start:
+                measure, m_start, m_end = prev.measure, prev.evidence.mention_start - sent.start, q.end  # 5批次61人次
+            elif len(with_verbs) >= 2:
+                measure, m_start, m_end = with_verbs, begin + raw_before.find(with_verbs[:2]), q.end
+            else:
+                continue
+            if raw_before.rstrip().endswith("等") and not after and before.endswith("等"):
+                measure = measure[:-1]
+            concept = measures.best(measure)
+            s0 = sent.start
+            ev = Evidence(s0, sent.end, report.text[s0: sent.end], s0 + m_start, s0 + m_end,
+                          report.text[s0 + m_start: s0 + m_end], sent.section)
+            count = Count(report.body, year_before(text, q.start, sent.year), measure, concept.id if concept else None,
+                          q.value, q.unit, q.bound, q.low, q.high, sent.modality, ev)
+            out.append(count)
+            prev, taken_until = count, m_end
+    return out

@@ -1,0 +1,104 @@
+"""The facts the extractor produces: plain dataclasses, each with its evidence."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    section: str  # the heading the sentence lies under ("" before the first one)
+    modality: str  # reported | planned
+    year: int | None  # the year the sentence is about, before any year it names itself
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a fact comes from: the whole sentence (start, end, quote) and the mention inside it."""
+
+    start: int
+    end: int
+    quote: str
+    mention_start: int
+    mention_end: int
+    mention: str
+    section: str = ""
+
+
+@dataclass(frozen=True)
+class Count:
+    body: str | None
+    year: int | None
+    measure: str
+    measure_id: str | None
+    value: Decimal
+    unit: str
+    bound: str
+    low: Decimal | None
+    high: Decimal | None
+    modality: str
+    evidence: Evidence
+    kind: str = field(default="count", init=False)
+
+
+@dataclass(frozen=True)
+class Practice:
+    body: str | None
+    year: int | None
+    mechanism: str
+    label: str
+    stage: str
+    scope: tuple[str, ...]
+    modality: str
+    evidence: Evidence
+    scope_places: tuple[str, ...] = ()  # division codes of the named places in scope
+    kind: str = field(default="mechanism", init=False)
+
+
+@dataclass(frozen=True)
+class Activity:
+    body: str | None
+    year: int | None
+    activity: str
+    label: str
+    law: str | None
+    modality: str
+    evidence: Evidence
+    kind: str = field(default="activity", init=False)
+
+
+@dataclass(frozen=True)
+class Law:
+    body: str | None
+    year: int | None
+    law: str
+    action: str | None
+    modality: str
+    evidence: Evidence
+    kind: str = field(default="law", init=False)
+
+
+Fact = Count | Practice | Activity | Law
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, tuple):
+        return list(v)
+    return v
+
+
+def fact_to_json(f: Fact) -> dict[str, Any]:
+    """The flat JSON object of the ``kg extract`` contract (field names are fixed)."""
+    d = asdict(f)
+    ev = d.pop("evidence")
+    out = {"kind": f.kind, **{k: _plain(v) for k, v in d.items() if k != "kind"}}
+    out.update(quote=ev["quote"], start=ev["start"], end=ev["end"],
+               mention=ev["mention"], mention_start=ev["mention_start"], mention_end=ev["mention_end"],
+               section=ev["section"])
+    return out

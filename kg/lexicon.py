@@ -1,0 +1,116 @@
+"""The SKOS schemes in ``ontology/`` read as the extractor's lexicon.
+
+The schemes are the single source of truth: the matchers below are compiled from their
+labels, so teaching the extractor a new alias is a Turtle edit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, SKOS
+
+from kg.paths import ONTOLOGY
+
+BASE = "https://w3id.org/npc-kg/"
+NPC = Namespace(BASE + "ontology#")
+SCHEMES = {
+    name: Namespace(f"{BASE}{name}/")
+    for name in ("mechanism", "measure", "unit", "level", "stage", "modality", "genre", "activity", "formula")
+}
+
+
+@cache
+def ontology_graph(folder: Path = ONTOLOGY) -> Graph:
+    """All Turtle files of the ontology folder in one graph."""
+    g = Graph()
+    for path in sorted(folder.glob("*.ttl")):
+        g.parse(path, format="turtle")
+    return g
+
+
+@dataclass(frozen=True)
+class Concept:
+    scheme: str
+    id: str  # local name, e.g. "livelihood-project-voting"
+    label_zh: str
+    label_en: str
+    aliases: tuple[str, ...]  # prefLabel@zh and every altLabel@zh, longest first
+
+    @property
+    def iri(self) -> URIRef:
+        return SCHEMES[self.scheme][self.id]
+
+
+def _zh(lit: object) -> bool:
+    return isinstance(lit, Literal) and (lit.language or "").startswith("zh")
+
+
+@cache
+def concepts(scheme: str) -> tuple[Concept, ...]:
+    """The concepts of one scheme, in IRI order so that output is deterministic."""
+    g = ontology_graph()
+    ns = str(SCHEMES[scheme])
+    out = []
+    for c in sorted(set(g.subjects(RDF.type, SKOS.Concept))):
+        if not str(c).startswith(ns):
+            continue
+        pref = {lit.language: str(lit) for lit in g.objects(c, SKOS.prefLabel) if isinstance(lit, Literal)}
+        zh = pref.get("zh", "")
+        alts = {str(lit) for lit in g.objects(c, SKOS.altLabel) if _zh(lit)} | ({zh} if zh else set())
+        out.append(Concept(scheme, str(c)[len(ns):], zh, pref.get("en", ""),
+                           tuple(sorted(alts, key=lambda a: (-len(a), a)))))
+    return tuple(out)
+
+
+def concept(scheme: str, local: str) -> Concept:
+    for c in concepts(scheme):
+        if c.id == local:
+            return c
+    raise KeyError(f"{scheme}:{local}")
+
+
+@dataclass(frozen=True)
+class AliasMatcher:
+    """Longest-leftmost matching of every alias of a scheme over a text."""
+
+    pattern: re.Pattern[str]
+    by_alias: dict[str, Concept]
+
+    def finditer(self, text: str):
+        for m in self.pattern.finditer(text):
+            yield m.start(), m.end(), self.by_alias[m.group(0)]
+
+    def best(self, phrase: str) -> Concept | None:
+        """The concept whose alias ends last in ``phrase`` (the head of a Chinese noun phrase
+        comes last), the longest alias on a tie."""
+        hits = [(e, e - s, c) for s, e, c in self.finditer_overlapping(phrase)]
+        return max(hits, key=lambda h: (h[0], h[1]))[2] if hits else None
+
+    def finditer_overlapping(self, text: str):
+        for alias, c in self.by_alias.items():
+            start = text.find(alias)
+            while start >= 0:
+                yield start, start + len(alias), c
+                start = text.find(alias, start + 1)
+
+
+@cache
+def matcher(scheme: str) -> AliasMatcher:
+    by_alias: dict[str, Concept] = {}
+    for c in concepts(scheme):
+        for a in c.aliases:
+            by_alias.setdefault(a, c)
+    alts = sorted(by_alias, key=lambda a: (-len(a), a))
+    return AliasMatcher(re.compile("|".join(map(re.escape, alts))), by_alias)
+
+
+@cache
+def unit_scales() -> dict[str, int]:
+    """Money units whose values are kept as written, with their scale in yuan."""
+    g = ontology_graph()
+    return {c.label_zh: int(g.value(c.iri, NPC.scale)) for c in concepts("unit") if g.value(c.iri, NPC.scale) is not None}

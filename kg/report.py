@@ -1,0 +1,374 @@
+"""Reading a report file: bytes → text, web residue, traditional → simplified, metadata.
+
+Offsets everywhere in the project point into ``Report.text``: the decoded file with newlines
+normalised (for HTML, the page's visible text). ``Report.norm`` is the same text converted to
+simplified characters and half-width digits *character by character*, so it has the same length
+and every offset found in it is valid in ``text``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+
+from kg import lexicon
+from kg.places import Place, gazetteer
+
+MAX_BYTES = 8 * 1024 * 1024
+NATIONAL = Place("000000", "中华人民共和国", "national", "")
+
+
+class ReadError(Exception):
+    """A file that cannot be read as a report; the message says why, with the line where known."""
+
+    def __init__(self, path: str | Path, reason: str, line: int | None = None) -> None:
+        self.path, self.reason, self.line = str(path), reason, line
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+# ---------------------------------------------------------------- decoding
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+# A handful of very common characters in congress reports, simplified and traditional: a decoding
+# that yields many of them is the right one (GB18030 decodes Big5 bytes without error, as gibberish).
+_COMMON = set("的人大会代表工作委员常监督法建议县市区议报告开展全年次件项和在了为国政府民主审")
+_COMMON |= set("會員們為國際門選舉議審開對與時區縣監")
+
+
+def _cjk_score(text: str) -> float:
+    return sum(ch in _COMMON for ch in text) / max(1, len(text))
+
+
+def decode(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
+    """The text and the encoding it was in; ReadError when it is not text."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return data.decode(enc), enc
+    if data.startswith(b"%PDF"):
+        raise ReadError(path, "a PDF file, not text: convert it to text first (e.g. pdftotext)")
+    head = data[:4096]
+    if b"\x00" in head:
+        if re.fullmatch(rb"(?:[\x00-\x7f]\x00|[^\x00]\x00|\x00[^\x00])*", head[: len(head) // 2 * 2]):
+            for enc in ("utf-16-le", "utf-16-be"):
+                try:
+                    text = data.decode(enc)
+                    if _cjk_score(text) > 0.02:
+                        return text, enc
+                except UnicodeDecodeError:
+                    pass
+        raise ReadError(path, "a binary file (it contains NUL bytes), not a text report")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as e:
+        utf8_error = e
+    best: tuple[float, str, str] | None = None
+    for enc in ("gb18030", "big5"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        score = _cjk_score(text)
+        if best is None or score > best[0]:
+            best = (score, text, enc)
+    if best is None or best[0] < 0.01:
+        line = data[: utf8_error.start].count(b"\n") + 1
+        raise ReadError(path, "not UTF-8, GB18030 or Big5 text (undecodable bytes)", line)
+    return best[1], best[2]
+
+
+# ---------------------------------------------------------------- HTML
+
+class _TextOfPage(HTMLParser):
+    SKIP = {"script", "style", "noscript", "nav", "header", "footer", "form", "button", "select", "iframe", "svg", "head"}
+    BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self.skipping += 1
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def looks_like_html(text: str) -> bool:
+    head = text[:2000].lower()
+    return "<html" in head or "<!doctype html" in head or ("<body" in head) or len(re.findall(r"</?(?:p|div|span|br)\b", head)) >= 3
+
+
+def html_to_text(html: str) -> str:
+    p = _TextOfPage()
+    p.feed(html)
+    p.close()
+    text = "".join(p.parts)
+    text = re.sub(r"[ \t\u3000\xa0]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+# ---------------------------------------------------------------- normalisation
+
+_HALF = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
+
+
+@cache
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def simplify(text: str) -> str:
+    """Traditional → simplified with the length kept, so offsets stay valid."""
+    if not text:
+        return text
+    conv = _t2s().convert(text)
+    if len(conv) != len(text):  # phrase conversions changed the length: map character by character
+        conv = "".join(c if len(c := _t2s().convert(ch)) == 1 else ch for ch in text)
+    return conv.translate(_HALF)
+
+
+# Lines that belong to the web page, not to the report.
+RESIDUE = re.compile(
+    r"^\s*(?:账号\+?密码登录|手机\+?(?:密码|验证码)登录|还没有账号|立即注册|登录|注册|忘记密码|发布于.*|.*该页已被阅读.*|"
+    r"(?:阅读|浏览|点击)(?:次数|量)?[:：]?\s*\d+.*|(?:来源|编辑|责任编辑|编排|校对|审核|记者|通讯员|摄影|供稿)[:：\s].{0,40}|"
+    r"记者\s*\S{2,4}(?:\s+\S{2,4})?(?:\s*整理)?|分享到.*|上一篇.*|下一篇.*|打印本页|关闭窗口|【?字号.*|返回顶部|扫一扫.*)\s*$"
+)
+
+
+@dataclass
+class Report:
+    """A report as read: the text, its normalised twin, and the metadata detected from it."""
+
+    path: str
+    text: str
+    encoding: str = "utf-8"
+    norm: str = ""
+    ignored: list[tuple[int, int]] = field(default_factory=list)  # residue lines
+    title: str = ""
+    body: str | None = None  # e.g. 会东县人大常委会; None when the text never names it
+    body_type: str = "StandingCommittee"
+    place: Place | None = None
+    years: list[int] = field(default_factory=list)
+    date: str | None = None
+    genre: str = "work-report"
+    plan_start: int | None = None  # offset where the plans part begins, if any
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def id(self) -> str:
+        """Stable key: the checksum of the text, so renaming a file changes nothing."""
+        return self.checksum[:16]
+
+    @property
+    def level(self) -> str | None:
+        return self.place.level if self.place else None
+
+    @property
+    def year(self) -> int | None:
+        return self.years[-1] if self.years else None
+
+    def is_ignored(self, start: int, end: int) -> bool:
+        return any(s < end and start < e for s, e in self.ignored)
+
+
+def read(path: str | Path, max_bytes: int = MAX_BYTES) -> Report:
+    """Read one report file; ReadError with the reason when it is not one."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise ReadError(p, f"{size / 1e6:.1f} MB is larger than the {max_bytes / 1e6:.0f} MB limit for one report")
+        data = p.read_bytes()
+    except ReadError:
+        raise
+    except OSError as e:
+        raise ReadError(p, f"cannot read: {e.strerror or e}") from e
+    text, enc = decode(data, p)
+    return from_text(text, path=str(p), encoding=enc)
+
+
+def from_text(text: str, path: str = "<text>", encoding: str = "utf-8") -> Report:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    if looks_like_html(text):
+        text = html_to_text(text)
+    if not text.strip():
+        raise ReadError(path, "empty file (nothing but white space)")
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        raise ReadError(path, "no Chinese text in the file", 1)
+    r = Report(path=path, text=text, encoding=encoding, norm=simplify(text))
+    r.ignored = _residue_spans(r.norm)
+    detect_metadata(r)
+    return r
+
+
+def _residue_spans(norm: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for line in norm.split("\n"):
+        if line.strip() and RESIDUE.match(line):
+            spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+# ---------------------------------------------------------------- metadata
+
+_ANCHOR = re.compile(r"人民代表大会常务委员会|人大常委会|人民代表大会|人大主席团|人大")
+_ORDINAL = re.compile(r"(?:第?[一二三四五六七八九十百\d]+届)$")
+_YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?!\d{1,2}月|[一二三四五六七八九十]{1,2}月)")
+_DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_PUBLISHED = re.compile(r"((?:19|20)\d\d)-(\d\d)-(\d\d)")
+_ANAPHORA_LEVEL = {"县": "county", "区": "county", "旗": "county", "市": "prefecture", "州": "prefecture", "盟": "prefecture",
+                   "省": "province", "自治区": "province", "乡": "township", "镇": "township"}
+_PASSING = ("列席", "参加", "配合", "赴", "向", "被", "协助", "邀请", "受")
+
+
+def _lines(norm: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for line in norm.split("\n"):
+        out.append((pos, line))
+        pos += len(line) + 1
+    return out
+
+
+def body_mentions(norm: str) -> list[tuple[int, int, Place, str]]:
+    """(start, end, place, anchor) for every congress body named with a place: 会东县人民代表大会常务委员会,
+    大足区三届人大常委会, 全国人大常委会."""
+    gaz = gazetteer()
+    out = []
+    for m in _ANCHOR.finditer(norm):
+        before = norm[max(0, m.start() - 16): m.start()]
+        ordinal = _ORDINAL.search(before)
+        if ordinal:
+            before = before[: ordinal.start()]
+        if before.endswith("全国"):
+            out.append((m.start() - 2 - (len(ordinal.group()) if ordinal else 0), m.end(), NATIONAL, m.group()))
+            continue
+        for n in range(min(len(before), 10), 1, -1):
+            name = before[-n:]
+            if name in gaz.by_name:
+                place = gaz.lookup(name, norm, ("province", "prefecture", "county", "township"))
+                if place is not None:
+                    start = m.start() - n - (len(ordinal.group()) if ordinal else 0)
+                    out.append((start, m.end(), place, m.group()))
+                break
+    return out
+
+
+def detect_metadata(r: Report) -> None:
+    norm = r.norm
+    lines = [(pos, ln.strip()) for pos, ln in _lines(norm) if ln.strip() and not r.is_ignored(pos, pos + max(1, len(ln)))]
+    if not lines:
+        return
+    given = {pos: r.text[pos: pos + len(norm[pos:].split("\n", 1)[0])].strip() for pos, _ in lines[:2]}
+    title = given[lines[0][0]]
+    if len(lines) > 1 and re.match(r"^[—-]{1,2}|^[（(]", lines[1][1]) and not _DATE.search(lines[1][1]):
+        title += given[lines[1][0]]
+    r.title = title.strip("《》 ")
+    head_end = lines[min(3, len(lines) - 1)][0] + len(lines[min(3, len(lines) - 1)][1])
+    head = norm[:head_end]
+
+    # genre: cues from the genre scheme in the title, then bylines and forms of address in the text
+    cues = {c.id: c.aliases for c in lexicon.concepts("genre")}
+    if any(a in r.title for a in cues["feature-article"]):
+        r.genre = "feature-article"
+    elif any(a in r.title for a in cues["summary"]):
+        r.genre = "summary"
+    elif "工作报告" in r.title:
+        r.genre = "work-report"
+    elif re.search(r"[（(]?(?:作者|记者|通讯员)[:：\s]", norm):
+        r.genre = "feature-article"
+    elif "各位代表" in norm:
+        r.genre = "work-report"
+    else:
+        r.genre = "summary"
+
+    # the reporting body: named with a place in the head, else the most frequent subject of
+    # the text whose level agrees with the anaphora the text uses (县人大常委会 → county)
+    mentions = body_mentions(norm)
+    in_head = [m for m in mentions if m[0] < head_end]
+    chosen = None
+    if in_head:
+        chosen = in_head[0]
+    else:
+        votes: dict[str, int] = {}
+        for m in re.finditer(r"(自治区|[县区旗市州盟省乡镇])(?:人大常委会|人民代表大会常务委员会|人大)", norm):
+            lvl = _ANAPHORA_LEVEL[m.group(1)]
+            votes[lvl] = votes.get(lvl, 0) + 1
+        subjects = [m for m in mentions if not any(norm[max(0, m[0] - len(p)): m[0]] == p for p in _PASSING)]
+        if subjects:
+            def rank(m: tuple[int, int, Place, str]) -> tuple[int, int, int]:
+                same = sum(1 for x in subjects if x[2].code == m[2].code)
+                return (votes.get(m[2].level, 0) > 0, same, -m[0])
+
+            chosen = max(subjects, key=rank)
+    if chosen:
+        place, anchor = chosen[2], chosen[3]
+        r.place = place
+        if place.level == "township" or anchor == "人大主席团":
+            r.body_type, r.body = "TownshipPresidium", f"{place.name}人大主席团"
+        elif place.level == "national":
+            r.body = "全国人大常委会"
+        else:
+            r.body = f"{place.name}人大常委会"
+
+    # date: "(2024年2月21日在…会议上)" in the head, or a page's publication stamp
+    date = _DATE.search(head)
+    if date:
+        r.date = f"{int(date[1]):04d}-{int(date[2]):02d}-{int(date[3]):02d}"
+    else:
+        pub = _PUBLISHED.search(norm[:head_end + 200])
+        if pub:
+            r.date = f"{pub[1]}-{pub[2]}-{pub[3]}"
+
+    # plans part: a heading from the modality:planned scheme, or a heading that is a later year
+    planned_heads = lexicon.concept("modality", "planned").aliases
+    year_in_head = None
+    for pos, line in lines[:6]:
+        for y in _YEAR.finditer(line):
+            if not _DATE.match(line, y.start()) and "以来" not in line[y.end(): y.end() + 2]:
+                year_in_head = int(y[1])
+                break
+        if year_in_head:
+            break
+    if date and r.genre == "work-report" and int(date[2]) <= 6:
+        r.years = [int(date[1]) - 1]
+    elif year_in_head:
+        r.years = [year_in_head]
+    for pos, line in lines[1:]:
+        bare = re.sub(r"[\s>》»:：]+$", "", line)
+        if len(line) <= 30 and not re.search(r"[，。；]", line) and (
+            any(bare.endswith(h) or bare.startswith(h) for h in planned_heads)
+            or (r.years and re.fullmatch(r"((?:19|20)\d\d)年", bare) and int(bare[:4]) > r.years[-1])
+        ):
+            r.plan_start = pos
+            break
+    if not r.years:
+        reported = norm[: r.plan_start] if r.plan_start else norm
+        found = [int(y[1]) for y in _YEAR.finditer(reported)]
+        para = re.search(r"(?:^|\n)\s*((?:19|20)\d\d)年[，,]", reported)
+        if para:
+            r.years = [int(para[1])]
+        elif found:
+            r.years = [max(found)]
