@@ -372,3 +372,15 @@ def detect_metadata(r: Report) -> None:
             r.years = [int(para[1])]
         elif found:
             r.years = [max(found)]
+
+
+def report_json(r: Report) -> dict[str, object]:
+    """The ``report`` line of ``kg extract --format jsonl``."""
+    from kg.places import gazetteer
+
+    chain = gazetteer().chain(r.place) if r.place and r.place.level != "national" else []
+    by_level = {p.level: p.name for p in chain}
+    return {"kind": "report", "body": r.body, "place": r.place.name if r.place else None, "level": r.level,
+            "province": by_level.get("province"), "prefecture": by_level.get("prefecture"),
+            "place_code": r.place.code if r.place else None, "years": r.years, "title": r.title, "genre": r.genre,
+            "date": r.date, "source": Path(r.path).name, "encoding": r.encoding, "checksum": r.checksum}

@@ -1,0 +1,47 @@
+"""Extraction: a blank spaCy ``zh`` pipeline with the project's registered components."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import spacy
+from spacy.language import Language
+
+from kg.facts import Activity, Count, Fact, Law, Practice
+from kg.report import Report
+
+PIPELINE = ("npc_sentences_v1", "npc_counts_v1", "npc_mechanisms_v1", "npc_laws_v1")
+VERSION = "npc-extract/1"
+
+
+@cache
+def pipeline(components: tuple[str, ...] = PIPELINE) -> Language:
+    import kg.extract.factories  # noqa: F401  (registers the components)
+
+    nlp = spacy.blank("zh")  # the default char segmenter: no model download, exact offsets
+    for name in components:
+        nlp.add_pipe(name)
+    return nlp
+
+
+@dataclass
+class Extraction:
+    report: Report
+    counts: list[Count]
+    practices: list[Practice]
+    activities: list[Activity]
+    laws: list[Law]
+
+    @property
+    def facts(self) -> list[Fact]:
+        return [*self.counts, *self.practices, *self.activities, *self.laws]
+
+
+def extract(report: Report, nlp: Language | None = None) -> Extraction:
+    nlp = nlp or pipeline()
+    doc = nlp.make_doc(report.norm)
+    doc._.report = report
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    return Extraction(report, doc._.counts or [], doc._.practices or [], doc._.activities or [], doc._.laws or [])

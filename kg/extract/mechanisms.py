@@ -1,0 +1,98 @@
+"""Mechanism mentions (lexicon: ontology/mechanisms.ttl) with their stage and scope.
+
+The stage comes from cue words of the stage scheme (试点, 制定…办法, 推广 …) in the mention's
+clause and the clauses after it that name no other mechanism; planned sentences have stage
+``plan``. The scope is the named places (嘎吉镇、野租乡) or counted levels (4个旗县) in that window.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from kg import lexicon
+from kg.extract.sentences import year_before
+from kg.facts import Evidence, Practice, Sentence
+from kg.places import gazetteer
+from kg.report import Report
+
+CLAUSE = re.compile(r"[，,；;：:]")
+STAGE_ORDER = ("pilot", "adopt", "expand", "implement")
+_CN = "零〇一二两三四五六七八九十百千"
+
+
+@cache
+def _stage_cues() -> list[tuple[str, str]]:
+    return [(a, c.id) for c in lexicon.concepts("stage") for a in c.aliases if c.id != "plan"]
+
+
+@cache
+def _scope_re() -> re.Pattern[str]:
+    words = sorted({a for c in lexicon.concepts("level") for a in c.aliases if len(a) >= 2 or a in "乡镇村县"},
+                   key=lambda a: (-len(a), a))
+    return re.compile(rf"(?:\d+|[{_CN}]+)个(?:{'|'.join(map(re.escape, words))})")
+
+
+def _windows(text: str, mentions: list[tuple[int, int, lexicon.Concept]]) -> list[tuple[int, int]]:
+    """For each mention: from its clause start to the end of the last following clause that
+    names no other mechanism."""
+    bounds = [0] + [m.end() for m in CLAUSE.finditer(text)] + [len(text)]
+    clauses = list(zip(bounds, bounds[1:]))
+    has = [any(s <= ms < e for ms, _, _ in mentions) for s, e in clauses]
+    out = []
+    for ms, _, _ in mentions:
+        i = next(k for k, (s, e) in enumerate(clauses) if s <= ms < e)
+        j = i
+        while j + 1 < len(clauses) and not has[j + 1]:
+            j += 1
+        out.append((clauses[i][0], clauses[j][1]))
+    return out
+
+
+def _stage(window: str) -> str:
+    found = {stage for cue, stage in _stage_cues() if cue in window}
+    return next((s for s in STAGE_ORDER if s in found), "implement")
+
+
+def scope_of(window: str, report: Report) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Counted levels (4个旗县) and gazetteer places inside the reporting body's territory."""
+    scope = [m.group() for m in _scope_re().finditer(window)]
+    codes = []
+    if report.place is not None:
+        gaz = gazetteer()
+        root = report.place.code
+        i = 0
+        while i < len(window):
+            for n in range(min(10, len(window) - i), 1, -1):
+                name = window[i: i + n]
+                cands = [p for p in gaz.by_name.get(name, ()) if p.name == name and p.code.startswith(root) and p.code != root]
+                if cands:
+                    scope.append(name)
+                    codes.append(cands[0].code)
+                    i += n - 1
+                    break
+            i += 1
+    return tuple(dict.fromkeys(scope)), tuple(dict.fromkeys(codes))
+
+
+def extract_practices(report: Report, sentences: list[Sentence]) -> list[Practice]:
+    norm, out = report.norm, []
+    mechs = lexicon.matcher("mechanism")
+    for sent in sentences:
+        text = norm[sent.start: sent.end]
+        mentions = list(mechs.finditer(text))
+        if not mentions:
+            continue
+        seen: set[str] = set()
+        for (ms, me, concept), (ws, we) in zip(mentions, _windows(text, mentions)):
+            if concept.id in seen:  # one practice per mechanism and sentence
+                continue
+            seen.add(concept.id)
+            window = text[ws:we]
+            stage = "plan" if sent.modality == "planned" else _stage(window)
+            scope, codes = scope_of(window, report) if stage in ("pilot", "expand", "adopt") else ((), ())
+            s0 = sent.start
+            ev = Evidence(s0, sent.end, report.text[s0: sent.end], s0 + ms, s0 + me, report.text[s0 + ms: s0 + me], sent.section)
+            out.append(Practice(report.body, year_before(text, ms, sent.year), concept.id, concept.label_zh, stage,
+                                scope, sent.modality, ev, codes))
+    return out

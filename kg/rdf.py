@@ -1,0 +1,213 @@
+"""Facts → RDF: one named graph per report, deterministic IRIs, W3C vocabularies first.
+
+IRIs depend only on content: bodies and places on division codes, facts on a hash of the
+report's checksum, the fact kind and its span, so the same input always gives the same graph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
+
+from kg import lexicon
+from kg.extract import VERSION, Extraction
+from kg.facts import Activity, Count, Evidence, Law, Practice
+from kg.places import Place, gazetteer
+from kg.report import Report
+
+NPC = lexicon.NPC
+ID = Namespace(lexicon.BASE + "id/")
+QB = Namespace("http://purl.org/linked-data/cube#")
+OA = Namespace("http://www.w3.org/ns/oa#")
+SCHEMA = Namespace("https://schema.org/")
+SDMX_DIM = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
+SDMX_MEASURE = Namespace("http://purl.org/linked-data/sdmx/2009/measure#")
+SDMX_ATTR = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
+PREFIXES = {"npc": NPC, "id": ID, "qb": QB, "oa": OA, "schema": SCHEMA, "prov": PROV, "org": ORG, "skos": SKOS,
+            "dcterms": DCTERMS, "sdmx-dimension": SDMX_DIM, "sdmx-measure": SDMX_MEASURE, "sdmx-attribute": SDMX_ATTR,
+            **{k: v for k, v in lexicon.SCHEMES.items()}}
+QUOTE_CONTEXT = 16
+COUNTS_DATASET = ID["dataset/counts"]
+UNIT_BY_LABEL = None
+
+
+def bind_prefixes(g: Graph) -> Graph:
+    for p, ns in PREFIXES.items():
+        g.bind(p, ns, override=True)
+    return g
+
+
+def graph_iri(report: Report) -> URIRef:
+    return ID[f"graph/{report.id}"]
+
+
+def report_iri(report: Report) -> URIRef:
+    return ID[f"report/{report.id}"]
+
+
+def place_iri(place: Place) -> URIRef:
+    return ID[f"place/{place.code}"]
+
+
+def body_iri(report: Report) -> URIRef:
+    if report.place is None:
+        return ID[f"body/unnamed-{report.id}"]
+    suffix = "presidium" if report.body_type == "TownshipPresidium" else "standing-committee"
+    return ID[f"body/{report.place.code}-{suffix}"]
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha256("|".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
+
+
+def _year(y: int) -> Literal:
+    return Literal(f"{y:04d}", datatype=XSD.gYear)
+
+
+def add_place(g: Graph, place: Place) -> URIRef:
+    gaz = gazetteer()
+    chain = [place] if place.level == "national" else gaz.chain(place)
+    for p in chain:
+        iri = place_iri(p)
+        g.add((iri, RDF.type, NPC.Place))
+        g.add((iri, SKOS.prefLabel, Literal(p.name, lang="zh")))
+        g.add((iri, SKOS.notation, Literal(p.code)))
+        g.add((iri, NPC.level, lexicon.SCHEMES["level"][p.level]))
+        if p.parent:
+            g.add((iri, SCHEMA.containedInPlace, place_iri(gaz.by_code[p.parent])))
+    return place_iri(place)
+
+
+def _unit_iri(label: str) -> URIRef:
+    for c in lexicon.concepts("unit"):
+        if label in c.aliases:
+            return c.iri
+    raise KeyError(label)
+
+
+def report_graph(x: Extraction) -> Graph:
+    """The named graph of one report (returned as a plain rdflib Graph)."""
+    r = x.report
+    g = bind_prefixes(Graph(identifier=graph_iri(r)))
+    rep, body = report_iri(r), body_iri(r)
+    g.add((rep, RDF.type, NPC.Report))
+    g.add((rep, RDF.type, PROV.Entity))
+    g.add((rep, DCTERMS.title, Literal(r.title, lang="zh")))
+    g.add((rep, NPC.sourceFile, Literal(Path(r.path).name)))
+    g.add((rep, NPC.checksum, Literal(r.checksum)))
+    g.add((rep, NPC.genre, lexicon.SCHEMES["genre"][r.genre]))
+    g.add((rep, NPC.extractor, Literal(VERSION)))
+    for y in r.years:
+        g.add((rep, NPC.yearCovered, _year(y)))
+    if r.date:
+        g.add((rep, DCTERMS.date, Literal(r.date, datatype=XSD.date)))
+    g.add((rep, NPC.reportingBody, body))
+
+    if r.place is not None:
+        place = add_place(g, r.place)
+        g.add((rep, DCTERMS.spatial, place))
+        cls = NPC.TownshipPresidium if r.body_type == "TownshipPresidium" else NPC.StandingCommittee
+        g.add((body, RDF.type, cls))
+        g.add((body, SKOS.prefLabel, Literal(r.body, lang="zh")))
+        g.add((body, DCTERMS.spatial, place))
+        g.add((body, NPC.level, lexicon.SCHEMES["level"][r.place.level]))
+        congress = ID[f"body/{r.place.code}-congress"]
+        g.add((congress, RDF.type, NPC.PeoplesCongress))
+        g.add((congress, SKOS.prefLabel, Literal(f"{r.place.name}人民代表大会", lang="zh")))
+        g.add((congress, DCTERMS.spatial, place))
+        g.add((congress, NPC.level, lexicon.SCHEMES["level"][r.place.level]))
+        g.add((body, ORG.subOrganizationOf, congress))
+    else:
+        g.add((body, RDF.type, NPC.Body))
+        g.add((body, RDFS.label, Literal("报告未具名的机构", lang="zh")))
+        g.add((body, RDFS.comment, Literal("The report never names the body whose work it presents.", lang="en")))
+
+    sentences: set[tuple[int, int, str]] = set()
+
+    def evidence(kind: str, ev: Evidence, key: object) -> tuple[URIRef, URIRef]:
+        h = _hash(r.checksum, kind, ev.mention_start, ev.mention_end, key)
+        fact, evi = ID[f"{kind}/{h}"], ID[f"evidence/{h}"]
+        sent = ID[f"sentence/{r.id}-{ev.start}-{ev.end}"]
+        sentences.add((ev.start, ev.end, ev.section))
+        pos, quote = ID[f"evidence/{h}-position"], ID[f"evidence/{h}-quote"]
+        g.add((evi, RDF.type, OA.SpecificResource))
+        g.add((evi, OA.hasSource, rep))
+        g.add((evi, OA.hasSelector, pos))
+        g.add((evi, OA.hasSelector, quote))
+        g.add((evi, NPC.sentence, sent))
+        g.add((pos, RDF.type, OA.TextPositionSelector))
+        g.add((pos, OA.start, Literal(ev.mention_start)))
+        g.add((pos, OA.end, Literal(ev.mention_end)))
+        g.add((quote, RDF.type, OA.TextQuoteSelector))
+        g.add((quote, OA.exact, Literal(ev.mention)))
+        g.add((quote, OA.prefix, Literal(r.text[max(0, ev.mention_start - QUOTE_CONTEXT): ev.mention_start])))
+        g.add((quote, OA.suffix, Literal(r.text[ev.mention_end: ev.mention_end + QUOTE_CONTEXT])))
+        g.add((fact, PROV.wasDerivedFrom, evi))
+        g.add((fact, NPC.body, body))
+        return fact, sent
+
+    modality = lexicon.SCHEMES["modality"]
+    for c in x.counts:
+        fact, sent = evidence("count", c.evidence, (c.value, c.unit))
+        g.add((fact, RDF.type, NPC.Count))
+        g.add((fact, RDF.type, QB.Observation))
+        g.add((fact, QB.dataSet, COUNTS_DATASET))
+        if c.year:
+            g.add((fact, SDMX_DIM.refPeriod, _year(c.year)))
+        g.add((fact, SDMX_MEASURE.obsValue, Literal(c.value, datatype=XSD.decimal)))
+        g.add((fact, SDMX_ATTR.unitMeasure, _unit_iri(c.unit)))
+        g.add((fact, NPC.measurePhrase, Literal(c.measure, lang="zh")))
+        if c.measure_id:
+            g.add((fact, NPC.measure, lexicon.SCHEMES["measure"][c.measure_id]))
+        g.add((fact, NPC.bound, Literal(c.bound)))
+        if c.low is not None:
+            g.add((fact, NPC.lowerBound, Literal(c.low, datatype=XSD.decimal)))
+        if c.high is not None:
+            g.add((fact, NPC.upperBound, Literal(c.high, datatype=XSD.decimal)))
+        g.add((fact, NPC.modality, modality[c.modality]))
+        g.add((fact, NPC.sentence, sent))
+    for p in x.practices:
+        fact, sent = evidence("practice", p.evidence, p.mechanism)
+        g.add((fact, RDF.type, NPC.MechanismPractice))
+        g.add((fact, NPC.mechanism, lexicon.SCHEMES["mechanism"][p.mechanism]))
+        g.add((fact, NPC.stage, lexicon.SCHEMES["stage"][p.stage]))
+        if p.year:
+            g.add((fact, NPC.year, _year(p.year)))
+        for s in p.scope:
+            g.add((fact, NPC.scope, Literal(s, lang="zh")))
+        for code in p.scope_places:
+            g.add((fact, NPC.scopePlace, add_place(g, gazetteer().by_code[code])))
+        g.add((fact, NPC.modality, modality[p.modality]))
+        g.add((fact, NPC.sentence, sent))
+    for item in [*x.activities, *x.laws]:
+        kind = "activity" if isinstance(item, Activity) else "law-action"
+        act = item.activity if isinstance(item, Activity) else item.action
+        fact, sent = evidence(kind, item.evidence, act)
+        g.add((fact, RDF.type, NPC.Activity))
+        if act:
+            g.add((fact, NPC.activityType, lexicon.SCHEMES["activity"][act]))
+        if item.law:
+            law = ID[f"law/{_hash(item.law)}"]
+            g.add((law, RDF.type, NPC.Law))
+            g.add((law, DCTERMS.title, Literal(item.law, lang="zh")))
+            g.add((fact, NPC.law, law))
+        if item.year:
+            g.add((fact, NPC.year, _year(item.year)))
+        g.add((fact, NPC.modality, modality[item.modality]))
+        g.add((fact, NPC.sentence, sent))
+    for start, end, section in sentences:
+        sent = ID[f"sentence/{r.id}-{start}-{end}"]
+        g.add((sent, RDF.type, NPC.Sentence))
+        g.add((sent, RDF.value, Literal(r.text[start:end], lang="zh")))
+        g.add((sent, DCTERMS.isPartOf, rep))
+        g.add((sent, OA.start, Literal(start)))
+        g.add((sent, OA.end, Literal(end)))
+        if section:
+            g.add((sent, NPC.section, Literal(section, lang="zh")))
+    return g
+
+
+__all__ = ["report_graph", "graph_iri", "bind_prefixes", "Count", "Law", "Practice"]

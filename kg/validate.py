@@ -1,0 +1,70 @@
+"""SHACL validation of report graphs against ``shapes/``, with the ontology's schemes mixed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import SH
+
+from kg import lexicon
+from kg.paths import SHAPES
+
+
+@cache
+def shapes_graph(folder: Path = SHAPES) -> Graph:
+    g = Graph()
+    for p in sorted(folder.glob("*.ttl")):
+        g.parse(p, format="turtle")
+    return g
+
+
+@dataclass(frozen=True)
+class Violation:
+    focus: str
+    path: str | None
+    message: str
+    severity: str
+    shape: str
+
+    def __str__(self) -> str:
+        where = f" {self.path}" if self.path else ""
+        return f"{self.severity}: <{self.focus}>{where}: {self.message}"
+
+
+@dataclass
+class ValidationReport:
+    conforms: bool
+    violations: list[Violation]
+
+    def text(self) -> str:
+        if self.conforms:
+            return "conforms: every shape in shapes/ is satisfied"
+        lines = [f"{len(self.violations)} violation(s):"] + [f"  {v}" for v in self.violations]
+        return "\n".join(lines)
+
+
+def validate(data: Graph) -> ValidationReport:
+    """Validate one graph; the result lists every violation, sorted, with its focus node and message."""
+    from pyshacl import validate as shacl
+
+    mixed = Graph()  # the schemes are mixed in by hand: pyshacl mixes ont_graph only when it infers
+    for t in lexicon.ontology_graph():
+        mixed.add(t)
+    for t in data:
+        mixed.add(t)
+    conforms, results, _ = shacl(mixed, shacl_graph=shapes_graph(), inference="none", advanced=True, allow_warnings=True)
+    out = []
+    for r in results.subjects(SH.resultSeverity, None):
+        path = results.value(r, SH.resultPath)
+        out.append(Violation(
+            focus=str(results.value(r, SH.focusNode)),
+            path=str(path) if isinstance(path, URIRef) else None,
+            message=str(results.value(r, SH.resultMessage) or ""),
+            severity=str(results.value(r, SH.resultSeverity)).rsplit("#", 1)[-1],
+            shape=str(results.value(r, SH.sourceShape)),
+        ))
+    out.sort(key=lambda v: (v.focus, v.path or "", v.message))
+    return ValidationReport(bool(conforms), out)
