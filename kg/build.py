@@ -1,0 +1,166 @@
+"""The build: report files → extraction → one validated named graph per report → the store.
+
+Each report is handled on its own, in worker processes when ``jobs > 1``; a bad file is
+reported by name (and line) and the others are still built. A content-hash cache makes a
+rebuild after editing one report redo only that report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from rdflib import Graph
+
+from kg import lexicon
+from kg.extract import VERSION, extract
+from kg.rdf import ID, bind_prefixes, graph_iri, report_graph
+from kg.report import ReadError, read
+from kg.store import OxigraphStore
+from kg.validate import validate
+
+TEXT_SUFFIXES = {".txt", ".text", ".html", ".htm", ".md"}
+ONTOLOGY_GRAPH = str(ID["graph/ontology"])
+EXIT_OK, EXIT_INVALID, EXIT_PARTIAL = 0, 1, 3
+
+
+@dataclass
+class FileResult:
+    path: str
+    ok: bool
+    graph: str | None = None
+    checksum: str | None = None
+    triples: int = 0
+    facts: int = 0
+    error: str | None = None
+    line: int | None = None
+    violations: list[str] = field(default_factory=list)
+    cached: bool = False
+
+
+@dataclass
+class BuildResult:
+    out: str
+    files: list[FileResult]
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if not f.ok]
+
+    @property
+    def exit_code(self) -> int:
+        """0 all built; 3 some files failed but the rest were built; 1 nothing usable was built."""
+        if not self.failed:
+            return EXIT_OK
+        return EXIT_PARTIAL if len(self.failed) < len(self.files) else EXIT_INVALID
+
+    def summary(self) -> str:
+        built = [f for f in self.files if f.ok]
+        lines = [f"built {len(built)} of {len(self.files)} report(s) into {self.out} "
+                 f"({sum(f.triples for f in built)} triples, {sum(f.facts for f in built)} facts, "
+                 f"{sum(f.cached for f in built)} unchanged)"]
+        for f in self.failed:
+            where = f"{f.path}:{f.line}" if f.line else f.path
+            lines.append(f"FAILED {where}: {f.error}")
+            lines.extend(f"    {v}" for v in f.violations[:20])
+        return "\n".join(lines)
+
+
+def collect(paths: Iterable[str | Path]) -> list[Path]:
+    """Report files under the given files and folders, in a stable order. Files named explicitly
+    are taken whatever their suffix; in folders, text and HTML files."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*") if q.suffix.lower() in TEXT_SUFFIXES and not q.is_dir()))
+        else:
+            out.append(p)
+    return out
+
+
+def process(path: str, check: bool = True) -> tuple[FileResult, str | None]:
+    """One report end to end; never raises: failures come back in the FileResult."""
+    try:
+        report = read(path)
+        x = extract(report)
+        g = report_graph(x)
+        res = FileResult(path, True, str(graph_iri(report)), report.checksum, len(g), len(x.facts))
+        if check:
+            v = validate(g)
+            if not v.conforms:
+                res.ok, res.error = False, f"{len(v.violations)} SHACL violation(s)"
+                res.violations = [str(x) for x in v.violations]
+                return res, None
+        return res, g.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    except ReadError as e:
+        return FileResult(path, False, error=e.reason, line=e.line), None
+    except Exception as e:  # noqa: BLE001 - one broken file must not stop the other 999
+        return FileResult(path, False, error=f"{type(e).__name__}: {e}"), None
+
+
+def _cache_path(out: Path) -> Path:
+    return out / "cache.json"
+
+
+def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1, check: bool = True,
+          progress: Callable[[FileResult], None] | None = None) -> BuildResult:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    store = OxigraphStore(out / "store")
+    files = collect(paths)
+    cache_file = _cache_path(out)
+    cache = json.loads(cache_file.read_text()) if cache_file.exists() else {}
+    if cache.get("_extractor") != VERSION:
+        cache = {"_extractor": VERSION}
+    stored = set(store.graphs())
+
+    todo, results = [], []
+    for f in files:
+        entry = cache.get(str(f))
+        if entry and entry.get("size") == _size(f) and entry.get("mtime") == _mtime(f) and entry.get("graph") in stored:
+            results.append(FileResult(str(f), True, entry["graph"], entry["checksum"], entry["triples"], entry["facts"], cached=True))
+        else:
+            todo.append(str(f))
+
+    def done(res: FileResult, nt: str | None) -> None:
+        if nt is not None and res.graph:
+            g = Graph()
+            g.parse(data=nt, format="nt")
+            store.replace_graph(res.graph, g)
+            cache[res.path] = {"size": _size(Path(res.path)), "mtime": _mtime(Path(res.path)), **{
+                k: v for k, v in asdict(res).items() if k in ("graph", "checksum", "triples", "facts")}}
+        results.append(res)
+        if progress:
+            progress(res)
+
+    if jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for res, nt in pool.map(process, todo, [check] * len(todo), chunksize=max(1, len(todo) // (jobs * 8))):
+                done(res, nt)
+    else:
+        for path in todo:
+            done(*process(path, check))
+
+    store.replace_graph(ONTOLOGY_GRAPH, bind_prefixes(lexicon.ontology_graph()))
+    store.close()
+    cache_file.write_text(json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))
+    results.sort(key=lambda r: r.path)
+    return BuildResult(str(out), results)
+
+
+def _size(p: Path) -> int | None:
+    try:
+        return p.stat().st_size
+    except OSError:
+        return None
+
+
+def _mtime(p: Path) -> int | None:
+    try:
+        return os.stat(p).st_mtime_ns
+    except OSError:
+        return None

@@ -1,0 +1,128 @@
+"""Stored queries: ``queries/*.rq`` with a grlc-style ``#+ `` YAML header, bound by one VALUES block.
+
+Values are turned into SPARQL terms here (escaped literals, checked IRIs, concepts of a scheme)
+and inserted as a ``VALUES`` block right after the query's first ``WHERE {`` — the same text for
+the embedded store and a remote endpoint. Nothing a user types is ever pasted into the query.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kg import lexicon
+from kg.paths import QUERIES
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_IRI_BAD = re.compile(r'[\s<>"{}|^`\\]')
+
+
+class ParamError(ValueError):
+    """A parameter value that is not allowed, with the reason."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str = "string"  # string | integer | year | iri | concept:<scheme>
+    default: Any = None
+    allowed: tuple[str, ...] = ()
+    description: str = ""
+
+    def term(self, value: Any) -> str:
+        """The SPARQL term for ``value``: the only path from user input into a query."""
+        if self.allowed and str(value) not in self.allowed:
+            raise ParamError(f"{self.name}={value!r} is not one of: {', '.join(self.allowed)}")
+        if self.type == "string":
+            s = str(value)
+            esc = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+            return f'"{esc}"'
+        if self.type in ("integer", "year"):
+            if not re.fullmatch(r"-?\d+", str(value).strip()):
+                raise ParamError(f"{self.name} must be a whole number, not {value!r}")
+            n = int(str(value).strip())
+            return f'"{n:04d}"^^<{XSD}gYear>' if self.type == "year" else f'"{n}"^^<{XSD}integer>'
+        if self.type == "iri":
+            if _IRI_BAD.search(str(value)) or ":" not in str(value):
+                raise ParamError(f"{self.name} is not an IRI: {value!r}")
+            return f"<{value}>"
+        if self.type.startswith("concept:"):
+            scheme = self.type.split(":", 1)[1]
+            ids = [c.id for c in lexicon.concepts(scheme)]
+            if str(value) not in ids:
+                raise ParamError(f"{self.name}={value!r} is not a concept of the {scheme} scheme: {', '.join(ids)}")
+            return f"<{lexicon.SCHEMES[scheme][str(value)]}>"
+        raise ParamError(f"{self.name}: unknown parameter type {self.type!r}")
+
+
+@dataclass(frozen=True)
+class StoredQuery:
+    name: str
+    summary: dict[str, str]
+    tags: tuple[str, ...]
+    params: tuple[Param, ...]
+    text: str
+    path: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def bind(self, values: dict[str, Any] | None = None) -> str:
+        """The query text with one VALUES block for the parameters that have a value."""
+        values = dict(values or {})
+        known = {p.name for p in self.params}
+        unknown = set(values) - known
+        if unknown:
+            raise ParamError(f"{self.name} has no parameter {', '.join(sorted(unknown))}; it takes: {', '.join(sorted(known)) or 'none'}")
+        bound = [(p, values.get(p.name, p.default)) for p in self.params]
+        bound = [(p, v) for p, v in bound if v is not None and v != ""]
+        if not bound:
+            return self.text
+        m = _WHERE.search(_strip_comments(self.text))
+        if not m:
+            raise ParamError(f"{self.name}: no WHERE {{ to bind parameters in")
+        names = " ".join(f"?{p.name}" for p, _ in bound)
+        row = " ".join(p.term(v) for p, v in bound)
+        block = f"\n  VALUES ({names}) {{ ({row}) }}\n"
+        return self.text[: m.end()] + block + self.text[m.end():]
+
+
+def _strip_comments(text: str) -> str:
+    """Comments blanked out (same length) so that WHERE in a comment is not taken for the real one."""
+    return re.sub(r"#[^\n]*", lambda m: " " * len(m.group()), text)
+
+
+def parse(text: str, path: str = "<query>") -> StoredQuery:
+    header = "\n".join(line[3:] for line in text.splitlines() if line.startswith("#+ "))
+    meta = yaml.safe_load(header) if header.strip() else {}
+    name = meta.get("name") or Path(path).stem
+    summary = meta.get("summary") or {}
+    if isinstance(summary, str):
+        summary = {"en": summary}
+    params = tuple(
+        Param(p["name"], p.get("type", "string"), p.get("default"), tuple(map(str, p.get("enum", p.get("allowed", ())) or ())),
+              p.get("description", ""))
+        for p in meta.get("params", []) or []
+    )
+    return StoredQuery(name, summary, tuple(meta.get("tags", []) or []), params, text, str(path), meta)
+
+
+@cache
+def stored(folder: Path = QUERIES) -> dict[str, StoredQuery]:
+    """Every stored query by name, parsed once."""
+    out = {}
+    for p in sorted(folder.glob("*.rq")):
+        q = parse(p.read_text(encoding="utf-8"), str(p))
+        out[q.name] = q
+    return out
+
+
+def get(name: str) -> StoredQuery:
+    qs = stored()
+    if name not in qs:
+        raise KeyError(f"no stored query {name!r}; try one of: {', '.join(qs)}")
+    return qs[name]

@@ -1,0 +1,301 @@
+"""Stores: embedded Oxigraph (default, on disk under build/), rdflib in memory, or a remote
+SPARQL 1.1 endpoint (Protocol for queries, Graph Store HTTP Protocol for writes).
+
+All three answer ``query()`` with the same plain rows, so stored queries run unchanged on each.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Protocol
+
+from rdflib import Dataset, Graph, URIRef
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+class StoreError(Exception):
+    """A store or server failed; the message says which and why."""
+
+
+class QuerySyntaxError(StoreError):
+    """Malformed SPARQL; the message carries the line and column where the parser stopped."""
+
+
+@dataclass
+class Rows:
+    vars: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def python_value(value: str, datatype: str | None) -> Any:
+    """An RDF literal's lexical form as the Python value analysts expect."""
+    dt = (datatype or "").removeprefix(XSD)
+    try:
+        if dt in ("integer", "int", "long", "nonNegativeInteger", "gYear"):
+            return int(value)
+        if dt == "decimal":
+            d = Decimal(value)
+            return int(d) if d == d.to_integral_value() else float(d)
+        if dt in ("double", "float"):
+            return float(value)
+        if dt == "boolean":
+            return value == "true"
+    except ValueError:
+        pass
+    return value
+
+
+class Store(Protocol):
+    def replace_graph(self, iri: str, graph: Graph) -> None: ...
+    def query(self, sparql: str, timeout: float | None = None) -> Rows: ...
+    def graphs(self) -> list[str]: ...
+    def triple_count(self, graph_iri: str | None = None) -> int: ...
+
+
+def _check_syntax(sparql: str) -> None:
+    """Parse the query with Oxigraph's parser (read-only: an UPDATE is not a query)."""
+    import pyoxigraph
+
+    try:
+        pyoxigraph.Store().query(sparql)
+    except SyntaxError as e:
+        raise QuerySyntaxError(f"malformed SPARQL: {e}") from e
+
+
+def _nt(graph: Graph) -> bytes:
+    return graph.serialize(format="nt", encoding="utf-8")
+
+
+class OxigraphStore:
+    """Embedded Oxigraph: on disk when given a folder, in memory otherwise."""
+
+    def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
+        import pyoxigraph
+
+        self.path = Path(path) if path else None
+        if self.path is None:
+            self.store = pyoxigraph.Store()
+        elif read_only:
+            self.store = pyoxigraph.Store.read_only(str(self.path))
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self.store = pyoxigraph.Store(str(self.path))
+
+    def replace_graph(self, iri: str, graph: Graph) -> None:
+        import pyoxigraph
+
+        g = pyoxigraph.NamedNode(iri)
+        self.store.remove_graph(g) if self.store.contains_named_graph(g) else None
+        self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=g)
+
+    def remove_graph(self, iri: str) -> None:
+        import pyoxigraph
+
+        g = pyoxigraph.NamedNode(iri)
+        if self.store.contains_named_graph(g):
+            self.store.remove_graph(g)
+
+    def add_default(self, graph: Graph) -> None:
+        import pyoxigraph
+
+        self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.DefaultGraph())
+
+    def query(self, sparql: str, timeout: float | None = None) -> Rows:
+        import pyoxigraph
+
+        try:
+            res = self.store.query(sparql, use_default_graph_as_union=True)
+        except SyntaxError as e:
+            raise QuerySyntaxError(f"malformed SPARQL: {e}") from e
+        if isinstance(res, bool) or isinstance(res, pyoxigraph.QueryBoolean):
+            return Rows(["result"], [{"result": bool(res)}])
+        if not isinstance(res, pyoxigraph.QuerySolutions):
+            raise StoreError("only SELECT and ASK queries return rows")
+        names = [v.value for v in res.variables]
+        out = []
+        deadline = time.monotonic() + timeout if timeout else None
+        for sol in res:
+            row = {}
+            for n in names:
+                t = sol[n]
+                if t is None:
+                    row[n] = None
+                elif isinstance(t, pyoxigraph.Literal):
+                    row[n] = python_value(t.value, t.datatype.value if t.datatype else None)
+                else:
+                    row[n] = t.value
+            out.append(row)
+            if deadline and time.monotonic() > deadline:
+                raise StoreError(f"query stopped after the {timeout:g} s timeout")
+        return Rows(names, out)
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self.store.named_graphs())
+
+    def triple_count(self, graph_iri: str | None = None) -> int:
+        where = f"GRAPH <{graph_iri}> {{ ?s ?p ?o }}" if graph_iri else "GRAPH ?g { ?s ?p ?o }"
+        return int(self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}").rows[0]["n"])
+
+    def dump(self, fmt: str) -> bytes:
+        import pyoxigraph
+
+        formats = {"nq": pyoxigraph.RdfFormat.N_QUADS, "trig": pyoxigraph.RdfFormat.TRIG}
+        return self.store.dump(format=formats[fmt])
+
+    def flush(self) -> None:
+        self.store.flush()
+
+    def close(self) -> None:
+        """Release the on-disk store's lock (Oxigraph holds it for the object's lifetime)."""
+        import gc
+
+        if getattr(self, "store", None) is not None:
+            if self.path is not None:
+                try:
+                    self.store.flush()
+                except OSError:
+                    pass
+            self.store = None
+            gc.collect()
+
+    def __enter__(self) -> OxigraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class MemoryStore:
+    """rdflib in memory: for notebooks and small graphs."""
+
+    def __init__(self) -> None:
+        self.ds = Dataset(default_union=True)
+
+    def replace_graph(self, iri: str, graph: Graph) -> None:
+        ctx = self.ds.graph(URIRef(iri))
+        ctx.remove((None, None, None))
+        for t in graph:
+            ctx.add(t)
+
+    def query(self, sparql: str, timeout: float | None = None) -> Rows:
+        from rdflib import Literal
+
+        _check_syntax(sparql)
+        res = self.ds.query(sparql)
+        if res.type == "ASK":
+            return Rows(["result"], [{"result": bool(res.askAnswer)}])
+        names = [str(v) for v in res.vars]
+        out = []
+        for b in res:
+            row = {}
+            for n, t in zip(names, b):
+                if t is None:
+                    row[n] = None
+                elif isinstance(t, Literal):
+                    row[n] = python_value(str(t), str(t.datatype) if t.datatype else None)
+                else:
+                    row[n] = str(t)
+            out.append(row)
+        return Rows(names, out)
+
+    def graphs(self) -> list[str]:
+        return sorted(str(g.identifier) for g in self.ds.graphs() if len(g) and str(g.identifier).startswith("http"))
+
+    def triple_count(self, graph_iri: str | None = None) -> int:
+        if graph_iri:
+            return len(self.ds.graph(URIRef(graph_iri)))
+        return sum(len(g) for g in self.ds.graphs())
+
+
+class RemoteStore:
+    """Any SPARQL 1.1 server. ``endpoint`` is the query URL; the Graph Store URL defaults to
+    Oxigraph's layout (…/query → …/store). Credentials come from the environment only:
+    NPC_KG_TOKEN (bearer) or NPC_KG_USER and NPC_KG_PASSWORD (basic)."""
+
+    def __init__(self, endpoint: str, graph_store: str | None = None, update: str | None = None,
+                 timeout: float = 60.0, retries: int = 4, backoff: float = 0.5) -> None:
+        self.endpoint = endpoint
+        base = endpoint.rsplit("/", 1)[0] if endpoint.endswith(("/query", "/sparql")) else endpoint
+        self.graph_store = graph_store or base + "/store"
+        self.update_url = update or base + "/update"
+        self.timeout, self.retries, self.backoff = timeout, retries, backoff
+
+    def _headers(self) -> dict[str, str]:
+        h = {"User-Agent": "npc-kg"}
+        if tok := os.environ.get("NPC_KG_TOKEN"):
+            h["Authorization"] = f"Bearer {tok}"
+        elif (user := os.environ.get("NPC_KG_USER")) is not None:
+            cred = f"{user}:{os.environ.get('NPC_KG_PASSWORD', '')}".encode()
+            h["Authorization"] = "Basic " + base64.b64encode(cred).decode()
+        return h
+
+    def _request(self, method: str, url: str, data: bytes | None, headers: dict[str, str],
+                 timeout: float | None = None) -> bytes:
+        """One HTTP call with bounded retries and exponential backoff on connection errors and 5xx."""
+        last: Exception | None = None
+        for attempt in range(self.retries + 1):
+            req = urllib.request.Request(url, data=data, method=method, headers={**self._headers(), **headers})
+            try:
+                with urllib.request.urlopen(req, timeout=timeout or self.timeout) as resp:
+                    return resp.read()
+            except urllib.error.HTTPError as e:
+                body = e.read().decode("utf-8", "replace")[:500]
+                if e.code < 500:
+                    if e.code == 400 and "query" in url:
+                        raise QuerySyntaxError(f"{url} refused the query: {body}") from e
+                    raise StoreError(f"{method} {url}: HTTP {e.code}: {body}") from e
+                last = StoreError(f"{method} {url}: HTTP {e.code}: {body}")
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as e:
+                last = StoreError(f"{method} {url}: {getattr(e, 'reason', e)}")
+            if attempt < self.retries:
+                time.sleep(self.backoff * 2**attempt)
+        raise StoreError(f"{last} (gave up after {self.retries + 1} attempts)")
+
+    def query(self, sparql: str, timeout: float | None = None) -> Rows:
+        _check_syntax(sparql)
+        body = urllib.parse.urlencode({"query": sparql}).encode()
+        raw = self._request("POST", self.endpoint, body, {
+            "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"}, timeout)
+        data = json.loads(raw)
+        if "boolean" in data:
+            return Rows(["result"], [{"result": data["boolean"]}])
+        names = data["head"]["vars"]
+        out = []
+        for b in data["results"]["bindings"]:
+            row: dict[str, Any] = {}
+            for n in names:
+                t = b.get(n)
+                row[n] = None if t is None else (
+                    python_value(t["value"], t.get("datatype")) if t["type"] in ("literal", "typed-literal") else t["value"])
+            out.append(row)
+        return Rows(names, out)
+
+    def put_graph(self, iri: str, graph: Graph) -> None:
+        """Graph Store PUT: the server swaps the whole graph, so a re-push replaces, never doubles."""
+        url = f"{self.graph_store}?{urllib.parse.urlencode({'graph': iri})}"
+        self._request("PUT", url, _nt(graph), {"Content-Type": "application/n-triples"})
+
+    replace_graph = put_graph
+
+    def graphs(self) -> list[str]:
+        return sorted(r["g"] for r in self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows)
+
+    def triple_count(self, graph_iri: str | None = None) -> int:
+        where = f"GRAPH <{graph_iri}> {{ ?s ?p ?o }}" if graph_iri else "GRAPH ?g { ?s ?p ?o }"
+        return int(self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}").rows[0]["n"])
