@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from rdflib import Graph
 
@@ -23,7 +23,7 @@ from kg.report import ReadError, read
 from kg.store import OxigraphStore
 from kg.validate import validate
 
-TEXT_SUFFIXES = {".txt", ".text", ".html", ".htm", ".md"}
+TEXT_SUFFIXES = {".txt", ".text", ".html", ".htm"}
 ONTOLOGY_GRAPH = str(ID["graph/ontology"])
 EXIT_OK, EXIT_INVALID, EXIT_PARTIAL = 0, 1, 3
 
@@ -98,7 +98,7 @@ def process(path: str, check: bool = True) -> tuple[FileResult, str | None]:
         return res, g.serialize(format="nt", encoding="utf-8").decode("utf-8")
     except ReadError as e:
         return FileResult(path, False, error=e.reason, line=e.line), None
-    except Exception as e:  # noqa: BLE001 - one broken file must not stop the other 999
+    except Exception as e:
         return FileResult(path, False, error=f"{type(e).__name__}: {e}"), None
 
 

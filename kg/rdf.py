@@ -210,4 +210,4 @@ def report_graph(x: Extraction) -> Graph:
     return g
 
 
-__all__ = ["report_graph", "graph_iri", "bind_prefixes", "Count", "Law", "Practice"]
+__all__ = ["Count", "Law", "Practice", "bind_prefixes", "graph_iri", "report_graph"]

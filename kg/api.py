@@ -1,0 +1,95 @@
+"""The façade notebooks use: ``kg.build()``, ``kg.open()`` and the graph object they return."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
+
+from kg import export as _export
+from kg import network as _network
+from kg import queries
+from kg.build import ONTOLOGY_GRAPH, BuildResult
+from kg.build import build as _build
+from kg.store import OxigraphStore, RemoteStore, Rows, Store
+from kg.validate import ValidationReport, Violation, validate
+
+
+class KnowledgeGraph:
+    """A built knowledge graph in a store, with the questions users ask of it.
+
+    >>> import kg
+    >>> g = kg.build("seeds/", out="build/doctest")
+    >>> sorted(g.query("piloted-livelihood-voting")["body_zh"])
+    ['会东县人大常委会', '巴彦淖尔市人大常委会']
+    """
+
+    def __init__(self, store: Store, build_result: BuildResult | None = None) -> None:
+        self.store = store
+        self.build_result = build_result
+
+    def rows(self, name_or_sparql: str, **params: Any) -> Rows:
+        """Plain rows of a stored query (by name) or of SPARQL text (read-only)."""
+        if name_or_sparql in queries.stored():
+            return self.store.query(queries.get(name_or_sparql).bind(params))
+        if params:
+            raise ValueError("parameters are bound only in stored queries")
+        return self.store.query(name_or_sparql)
+
+    def query(self, name_or_sparql: str, **params: Any):
+        """A pandas DataFrame of a stored query or SPARQL text."""
+        import pandas as pd
+
+        r = self.rows(name_or_sparql, **params)
+        return pd.DataFrame(r.rows, columns=r.vars)
+
+    def validate(self) -> ValidationReport:
+        """SHACL over every report graph in the store."""
+        violations: list[Violation] = []
+        for iri in self.store.graphs():
+            if iri == ONTOLOGY_GRAPH:
+                continue
+            violations.extend(validate(self.graph(iri)).violations)
+        return ValidationReport(not violations, violations)
+
+    def graph(self, iri: str) -> Graph:
+        """One named graph as an rdflib Graph."""
+        import pyoxigraph
+
+        if not isinstance(self.store, OxigraphStore):
+            raise TypeError("graph() needs the embedded store")
+        g = Graph(identifier=iri)
+        g.parse(data=self.store.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.NamedNode(iri)),
+                format="nt")
+        return g
+
+    def network(self, kind: str = "bipartite", modality: str = "reported"):
+        return _network.build_graph(self.store, kind, modality)
+
+    def export(self, fmt: str = "ttl", path: str | Path | None = None) -> bytes:
+        if not isinstance(self.store, OxigraphStore):
+            raise TypeError("export() needs the embedded store")
+        data = _export.export(self.store, fmt)
+        if path:
+            Path(path).write_bytes(data)
+        return data
+
+    def close(self) -> None:
+        if isinstance(self.store, OxigraphStore):
+            self.store.close()
+
+
+def build(paths: str | Path | list[str | Path] = "seeds", out: str | Path = "build", jobs: int = 1) -> KnowledgeGraph:
+    """Build reports into ``out/store`` and open the result."""
+    paths = [paths] if isinstance(paths, (str, Path)) else paths
+    result = _build(paths, out, jobs=jobs)
+    return KnowledgeGraph(OxigraphStore(Path(out) / "store"), result)
+
+
+def open_graph(store: str | Path = "build", endpoint: str | None = None) -> KnowledgeGraph:
+    """Open a built store (a build folder or its store folder), or a remote SPARQL endpoint."""
+    if endpoint:
+        return KnowledgeGraph(RemoteStore(endpoint))
+    p = Path(store)
+    return KnowledgeGraph(OxigraphStore(p / "store" if (p / "store").is_dir() else p))

@@ -1,0 +1,191 @@
+"""The ``kg`` command: parse arguments, call the library, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kg import queries
+from kg.store import StoreError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Knowledge graphs of local people's congresses.")
+
+StoreOpt = Annotated[Path, typer.Option("--store", help="build folder (or its store/ folder)")]
+EndpointOpt = Annotated[str | None, typer.Option("--endpoint", help="remote SPARQL query URL instead of the local store")]
+
+
+def _fail(msg: str, code: int = 1) -> None:
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+def _open(store: Path, endpoint: str | None):
+    from kg.api import open_graph
+
+    if not endpoint and not (store / "store").is_dir() and not (store / "CURRENT").exists():
+        _fail(f"no built store at {store}: run `kg build` first")
+    return open_graph(store, endpoint)
+
+
+@app.command()
+def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files or folders")] = None,
+          out: Annotated[Path, typer.Option("--out", help="build folder")] = Path("build"),
+          jobs: Annotated[int, typer.Option("--jobs", "-j", help="worker processes")] = 1,
+          quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False) -> None:
+    """Build reports into a validated graph store. Exit 0: all built; 3: some files failed, the rest
+    were built; 1: nothing could be built."""
+    from kg.build import build as run
+    from kg.paths import SEEDS
+
+    def progress(r) -> None:
+        if not quiet:
+            typer.echo(f"{'ok  ' if r.ok else 'FAIL'} {r.path}", err=True)
+
+    result = run(paths or [SEEDS], out, jobs=jobs, progress=progress)
+    typer.echo(result.summary())
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def validate(store: StoreOpt = Path("build"),
+             files: Annotated[list[Path] | None, typer.Argument(help="Turtle/TriG files instead of the store")] = None) -> None:
+    """SHACL-validate the built graphs (or RDF files); exit 1 on any violation."""
+    from kg.validate import validate as check
+
+    if files:
+        from rdflib import Dataset
+
+        violations = []
+        for f in files:
+            ds = Dataset()
+            try:
+                ds.parse(f, format="trig" if f.suffix == ".trig" else "turtle")
+            except Exception as e:
+                _fail(f"{f}: does not parse: {e}")
+            g = ds.default_graph
+            for ctx in ds.graphs():
+                for t in ctx:
+                    g.add(t)
+            violations.extend(check(g).violations)
+        from kg.validate import ValidationReport
+
+        report = ValidationReport(not violations, violations)
+    else:
+        report = _open(store, None).validate()
+    typer.echo(report.text())
+    raise typer.Exit(0 if report.conforms else 1)
+
+
+@app.command("queries")
+def list_queries() -> None:
+    """List the stored queries with their parameters."""
+    for q in queries.stored().values():
+        params = ", ".join(f"{p.name}:{p.type}" + ("" if p.default is None else f"={p.default}") for p in q.params)
+        typer.echo(f"{q.name}  [{params}]\n    {q.summary.get('en', '')}\n    {q.summary.get('zh', '')}")
+
+
+def _render(rows, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(rows.rows, ensure_ascii=False, indent=1, default=str)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=rows.vars, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows.rows)
+        return buf.getvalue()
+    if not rows.rows:
+        return "(no rows)"
+    width = {v: min(60, max(len(v), *(len(str(r.get(v) if r.get(v) is not None else "")) for r in rows.rows))) for v in rows.vars}
+    lines = ["  ".join(v.ljust(width[v]) for v in rows.vars)]
+    for r in rows.rows:
+        cells = [(str(r.get(v)) if r.get(v) is not None else "")[: width[v]] for v in rows.vars]
+        lines.append("  ".join(c.ljust(width[v]) for c, v in zip(cells, rows.vars)))
+    return "\n".join(lines) + f"\n({len(rows.rows)} rows)"
+
+
+@app.command()
+def query(name: Annotated[str | None, typer.Argument(help="stored query name")] = None,
+          param: Annotated[list[str] | None, typer.Option("--param", "-p", help="k=v, repeatable")] = None,
+          file: Annotated[Path | None, typer.Option("--file", help="run an ad-hoc .rq file")] = None,
+          fmt: Annotated[str, typer.Option("--format", "-f", help="table|csv|json")] = "table",
+          timeout: Annotated[float | None, typer.Option("--timeout", help="seconds")] = 60.0,
+          store: StoreOpt = Path("build"), endpoint: EndpointOpt = None) -> None:
+    """Run a stored query (values bound, never pasted) or a read-only .rq file."""
+    values = {}
+    for kv in param or []:
+        if "=" not in kv:
+            _fail(f"--param wants k=v, got {kv!r}", 2)
+        k, v = kv.split("=", 1)
+        values[k] = v
+    try:
+        if file:
+            text = file.read_text(encoding="utf-8")
+            q = queries.parse(text, str(file))
+            sparql = q.bind(values) if q.params else text
+        elif name:
+            sparql = queries.get(name).bind(values)
+        else:
+            _fail("give a stored query name or --file", 2)
+        rows = _open(store, endpoint).store.query(sparql, timeout=timeout)
+    except (KeyError, queries.ParamError) as e:
+        _fail(str(e).strip("'\""), 2)
+    except StoreError as e:
+        _fail(str(e))
+    typer.echo(_render(rows, fmt))
+
+
+@app.command()
+def export(fmt: Annotated[str, typer.Option("--format", "-f", help="ttl|nt|nq|trig|jsonld")] = "ttl",
+           out: Annotated[Path | None, typer.Option("--out", "-o")] = None, store: StoreOpt = Path("build")) -> None:
+    """Export the whole graph, sorted and canonical."""
+    data = _open(store, None).export(fmt)
+    if out:
+        out.write_bytes(data)
+        typer.echo(f"wrote {out} ({len(data)} bytes)")
+    else:
+        sys.stdout.buffer.write(data)
+
+
+@app.command()
+def network(kind: Annotated[str, typer.Option("--kind", help="bipartite|mechanisms|bodies")] = "bipartite",
+            out: Annotated[Path, typer.Option("--out", "-o", help=".png .svg .graphml .gexf")] = Path("build/network.png"),
+            modality: Annotated[str, typer.Option("--modality")] = "reported", store: StoreOpt = Path("build")) -> None:
+    """Draw or write a mechanism network."""
+    from kg import network as net
+
+    g = _open(store, None).network(kind, modality)
+    net.write(g, out)
+    typer.echo(f"wrote {out} ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges)")
+
+
+@app.command()
+def extract(file: Path, fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl")] = "jsonl") -> None:
+    """Print a report's facts, one JSON object per line: first the report, then each fact."""
+    from kg.extract import extract as run
+    from kg.facts import fact_to_json
+    from kg.report import ReadError, read, report_json
+
+    if fmt != "jsonl":
+        _fail("only --format jsonl is supported", 2)
+    try:
+        report = read(file)
+    except ReadError as e:
+        _fail(str(e))
+    x = run(report)
+    typer.echo(json.dumps(report_json(report), ensure_ascii=False))
+    for f in x.facts:
+        typer.echo(json.dumps(fact_to_json(f), ensure_ascii=False))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
