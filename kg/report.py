@@ -148,7 +148,7 @@ def simplify(text: str) -> str:
 
 # Lines that belong to the web page, not to the report.
 RESIDUE = re.compile(
-    r"^\s*(?:账号\+?密码登录|手机\+?(?:密码|验证码)登录|还没有账号|立即注册|登录|注册|忘记密码|发布于.*|.*该页已被阅读.*|"
+    r"^\s*(?:账号\+?密码登录|手机\+?(?:密码|验证码)登录|还没有账号.{0,3}|立即注册|登录|注册|忘记密码|发布于.*|.*该页已被阅读.*|"
     r"(?:阅读|浏览|点击)(?:次数|量)?[:：]?\s*\d+.*|(?:来源|编辑|责任编辑|编排|校对|审核|记者|通讯员|摄影|供稿)[:：\s].{0,40}|"
     r"记者\s*\S{2,4}(?:\s+\S{2,4})?(?:\s*整理)?|分享到.*|上一篇.*|下一篇.*|打印本页|关闭窗口|【?字号.*|返回顶部|扫一扫.*)\s*$"
 )
@@ -306,7 +306,7 @@ def detect_metadata(r: Report) -> None:
 
     # the reporting body: named with a place in the head, else the most frequent subject of
     # the text whose level agrees with the anaphora the text uses (县人大常委会 → county)
-    mentions = body_mentions(norm)
+    mentions = [m for m in body_mentions(norm) if not any(norm[max(0, m[0] - len(p)): m[0]] == p for p in _PASSING)]
     in_head = [m for m in mentions if m[0] < head_end]
     chosen = None
     if in_head:
@@ -316,7 +316,7 @@ def detect_metadata(r: Report) -> None:
         for m in re.finditer(r"(自治区|[县区旗市州盟省乡镇])(?:人大常委会|人民代表大会常务委员会|人大)", norm):
             lvl = _ANAPHORA_LEVEL[m.group(1)]
             votes[lvl] = votes.get(lvl, 0) + 1
-        subjects = [m for m in mentions if not any(norm[max(0, m[0] - len(p)): m[0]] == p for p in _PASSING)]
+        subjects = mentions
         if subjects:
             def rank(m: tuple[int, int, Place, str]) -> tuple[int, int, int]:
                 same = sum(1 for x in subjects if x[2].code == m[2].code)
@@ -345,7 +345,7 @@ def detect_metadata(r: Report) -> None:
     # plans part: a heading from the modality:planned scheme, or a heading that is a later year
     planned_heads = lexicon.concept("modality", "planned").aliases
     year_in_head = None
-    for pos, line in lines[:6]:
+    for _, line in lines[:6]:
         for y in _YEAR.finditer(line):
             if not _DATE.match(line, y.start()) and "以来" not in line[y.end(): y.end() + 2]:
                 year_in_head = int(y[1])

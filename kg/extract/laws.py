@@ -31,7 +31,7 @@ def extract_laws_and_activities(report: Report, sentences: list[Sentence]) -> tu
         text = norm[sent.start: sent.end]
         s0 = sent.start
 
-        def ev(a: int, b: int) -> Evidence:
+        def ev(a: int, b: int, s0: int = s0, sent: Sentence = sent) -> Evidence:
             return Evidence(s0, sent.end, report.text[s0: sent.end], s0 + a, s0 + b, report.text[s0 + a: s0 + b], sent.section)
 
         named: list[tuple[int, int, str]] = []
