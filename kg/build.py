@@ -128,6 +128,9 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
 
     def done(res: FileResult, nt: str | None) -> None:
         if nt is not None and res.graph:
+            old = cache.get(res.path, {}).get("graph")
+            if old and old != res.graph:  # the text changed, so did its graph IRI: drop the stale one
+                store.remove_graph(old)
             g = Graph()
             g.parse(data=nt, format="nt")
             store.replace_graph(res.graph, g)

@@ -183,6 +183,35 @@ def extract(file: Path, fmt: Annotated[str, typer.Option("--format", "-f", help=
         typer.echo(json.dumps(fact_to_json(f), ensure_ascii=False))
 
 
+@app.command("push")
+def push_cmd(endpoint: Annotated[str, typer.Option("--endpoint", help="SPARQL query URL of the server")],
+             graph_store: Annotated[Optional[str], typer.Option("--graph-store", help="Graph Store URL (default: …/store)")] = None,
+             store: StoreOpt = Path("build")) -> None:
+    """Upload every report graph to a SPARQL server (Graph Store PUT; credentials from NPC_KG_TOKEN or
+    NPC_KG_USER/NPC_KG_PASSWORD). Exit 1 when any graph was not pushed."""
+    from kg.store import RemoteStore, push
+
+    src = _open(store, None).store
+    result = push(src, RemoteStore(endpoint, graph_store),
+                  progress=lambda iri, i, n: typer.echo(f"[{i}/{n}] {iri}", err=True))
+    typer.echo(result.summary())
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
+def serve(store: StoreOpt = Path("build"), port: Annotated[int, typer.Option("--port")] = 7878) -> None:
+    """Serve the built store read-only over SPARQL with Oxigraph's server."""
+    from kg.server import serve_command
+
+    cmd = serve_command(store / "store" if (store / "store").is_dir() else store, port)
+    typer.echo(f"SPARQL endpoint: http://127.0.0.1:{port}/query\n"
+               f"try: curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}' "
+               f"http://127.0.0.1:{port}/query")
+    import os
+
+    os.execvp(cmd[0], cmd)
+
+
 def main() -> None:
     app()
 

@@ -63,6 +63,12 @@ def _hash(*parts: object) -> str:
     return hashlib.sha256("|".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
 
 
+def _decimal(d: object) -> Literal:
+    """xsd:decimal in canonical form (300.0, 98.6), so every serializer writes it back identically."""
+    text = format(d, "f")
+    return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
+
+
 def _year(y: int) -> Literal:
     return Literal(f"{y:04d}", datatype=XSD.gYear)
 
@@ -157,16 +163,16 @@ def report_graph(x: Extraction) -> Graph:
         g.add((fact, QB.dataSet, COUNTS_DATASET))
         if c.year:
             g.add((fact, SDMX_DIM.refPeriod, _year(c.year)))
-        g.add((fact, SDMX_MEASURE.obsValue, Literal(c.value, datatype=XSD.decimal)))
+        g.add((fact, SDMX_MEASURE.obsValue, _decimal(c.value)))
         g.add((fact, SDMX_ATTR.unitMeasure, _unit_iri(c.unit)))
         g.add((fact, NPC.measurePhrase, Literal(c.measure, lang="zh")))
         if c.measure_id:
             g.add((fact, NPC.measure, lexicon.SCHEMES["measure"][c.measure_id]))
         g.add((fact, NPC.bound, Literal(c.bound)))
         if c.low is not None:
-            g.add((fact, NPC.lowerBound, Literal(c.low, datatype=XSD.decimal)))
+            g.add((fact, NPC.lowerBound, _decimal(c.low)))
         if c.high is not None:
-            g.add((fact, NPC.upperBound, Literal(c.high, datatype=XSD.decimal)))
+            g.add((fact, NPC.upperBound, _decimal(c.high)))
         g.add((fact, NPC.modality, modality[c.modality]))
         g.add((fact, NPC.sentence, sent))
     for p in x.practices:

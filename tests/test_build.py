@@ -1,0 +1,115 @@
+"""Building: determinism, partial failure, incremental rebuilds, exports, shapes."""
+
+from __future__ import annotations
+
+import shutil
+
+from conftest import SEEDS
+from decimal import Decimal
+
+from rdflib import XSD, Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
+import kg
+from kg.build import EXIT_PARTIAL, build
+from kg.export import export
+from kg.extract import extract
+from kg.rdf import report_graph
+from kg.report import read
+from kg.store import OxigraphStore
+from kg.validate import validate
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    outs = []
+    for name in ("a", "b"):
+        build([SEEDS], tmp_path / name)
+        with OxigraphStore(tmp_path / name / "store") as s:
+            outs.append((export(s, "nq"), export(s, "trig")))
+    assert outs[0] == outs[1]
+
+
+def test_built_graph_conforms(built):
+    assert built.validate().conforms
+
+
+def _canon(g: Graph) -> Graph:
+    """Decimals compared by value: Oxigraph writes 900, rdflib 900.0 — the same xsd:decimal."""
+    out = Graph()
+    for s, p, o in g:
+        if isinstance(o, Literal) and o.datatype == XSD.decimal:
+            o = Literal(format(Decimal(str(o)).normalize(), "f"), datatype=XSD.decimal)
+        out.add((s, p, o))
+    return out
+
+
+def test_exports_round_trip(built):
+    ref = Dataset()
+    ref.parse(data=export(built.store, "nq"), format="nquads")
+    graphs = [g for g in ref.graphs() if len(g)]
+    assert len(graphs) == 6
+    for fmt, rdflib_fmt in (("trig", "trig"), ("jsonld", "json-ld")):
+        ds = Dataset()
+        ds.parse(data=export(built.store, fmt), format=rdflib_fmt)
+        for g in graphs:
+            assert isomorphic(_canon(g), _canon(ds.graph(g.identifier))), (fmt, g.identifier)
+    merged = Graph()
+    for s, p, o, _ in ref.quads((None, None, None, None)):
+        merged.add((s, p, o))
+    for fmt, rdflib_fmt in (("ttl", "turtle"), ("nt", "nt")):
+        g = Graph()
+        g.parse(data=export(built.store, fmt), format=rdflib_fmt)
+        assert isomorphic(_canon(g), _canon(merged)), fmt
+
+
+def test_a_broken_file_among_good_ones(tmp_path):
+    src = tmp_path / "in"
+    shutil.copytree(SEEDS, src)
+    (src / "empty.txt").write_bytes(b"")
+    (src / "binary.txt").write_bytes(b"\x00\x01\x02\x03")
+    (src / "latin.txt").write_bytes(b"no chinese text at all")
+    result = build([src], tmp_path / "out")
+    assert result.exit_code == EXIT_PARTIAL
+    failed = {f.path.rsplit("/", 1)[-1]: f.error for f in result.failed}
+    assert set(failed) == {"empty.txt", "binary.txt", "latin.txt"}
+    assert "empty" in failed["empty.txt"] and "binary" in failed["binary.txt"] and "no Chinese" in failed["latin.txt"]
+    assert sum(f.ok for f in result.files) == 5
+    assert "FAILED" in result.summary()
+
+
+def test_incremental_rebuild_redoes_only_the_changed_report(tmp_path):
+    src = tmp_path / "in"
+    shutil.copytree(SEEDS, src)
+    build([src], tmp_path / "out")
+    f = src / "004_73afdd1df5b9533d.txt"
+    f.write_text(f.read_text(encoding="utf-8").replace("主任会议14次", "主任会议15次"), encoding="utf-8")
+    again = build([src], tmp_path / "out")
+    assert sorted(r.path.rsplit("/", 1)[-1] for r in again.files if not r.cached) == ["004_73afdd1df5b9533d.txt"]
+    g = kg.open(tmp_path / "out")
+    rows = g.rows("counts", body="绛县人大常委会", measure="council-of-chairpersons-meeting").rows
+    assert [r["value"] for r in rows] == [15]
+    assert len(g.store.graphs()) == 6  # the old graph of the edited report was replaced, not kept beside
+    g.close()
+
+
+def test_broken_graph_yields_exact_violations():
+    g = report_graph(extract(read(SEEDS / "004_73afdd1df5b9533d.txt")))
+    sdmx = "http://purl.org/linked-data/sdmx/2009/"
+    npc = "https://w3id.org/npc-kg/ontology#"
+    count = next(s for s, o in g.subject_objects(URIRef(f"{sdmx}attribute#unitMeasure"))
+                 if str(o).endswith("/percent"))
+    g.set((count, URIRef(f"{sdmx}measure#obsValue"), Literal("120", datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal"))))
+    body = next(iter(g.subjects(URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), URIRef(npc + "StandingCommittee"))))
+    g.remove((body, URIRef("http://purl.org/dc/terms/spatial"), None))
+    practice = next(iter(g.subjects(URIRef(npc + "mechanism"), None)))
+    g.set((practice, URIRef(npc + "mechanism"), URIRef("https://w3id.org/npc-kg/unit/ci")))
+    report = validate(g)
+    assert not report.conforms
+    got = sorted({(v.focus, v.path, v.message) for v in report.violations})
+    assert got == sorted({
+        (str(count), None, "a percentage lies between 0 and 100"),
+        (str(body), "http://purl.org/dc/terms/spatial", "a body has exactly one place"),
+        (str(practice), npc + "mechanism", "a practice names one concept of the mechanism scheme"),
+        ("https://w3id.org/npc-kg/unit/ci", "http://www.w3.org/2004/02/skos/core#inScheme",
+         "Node <https://w3id.org/npc-kg/unit/ci>->skos:inScheme does not contain a value in the set: ['<https://w3id.org/npc-kg/mechanism/>']"),
+    })

@@ -1,0 +1,80 @@
+"""Stored queries on the built seeds; parameters bound, never pasted."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg import queries
+from kg.store import QuerySyntaxError
+
+
+def test_every_required_query_exists_with_a_header():
+    names = set(queries.stored())
+    assert {"piloted-livelihood-voting", "bodies-by-mechanism", "mechanisms-of-body", "counts", "suggestion-satisfaction",
+            "enforcement-inspections", "liaison-stations", "planned-vs-reported"} <= names
+    for q in queries.stored().values():
+        assert q.summary.get("zh") and q.summary.get("en"), q.name
+        assert q.tags, q.name
+
+
+def test_piloted_livelihood_voting(built):
+    rows = built.rows("piloted-livelihood-voting").rows
+    got = [(r["body_zh"], r["year"], r["scope"]) for r in rows]
+    assert got == [("会东县人大常委会", 2020, "嘎吉镇、野租乡"), ("巴彦淖尔市人大常委会", 2020, "4个旗县、21个苏木乡镇(街道)")]
+    assert "在嘎吉镇、野租乡试点开展民生实事项目人大代表票决试点工作" in rows[0]["evidence"]
+    assert "继续在全市4个旗县、21个苏木乡镇(街道)开展试点工作" in rows[1]["evidence"]
+
+
+def test_bodies_by_mechanism_includes_non_pilots(built):
+    rows = built.rows("bodies-by-mechanism", mechanism="livelihood-project-voting").rows
+    stages = {(r["body_zh"], r["stage"], r["modality"]) for r in rows}
+    assert ("大足区人大常委会", "adopt", "reported") in stages
+    assert ("大足区人大常委会", "plan", "planned") in stages
+    assert any(b == "大方县人大常委会" for b, _, _ in stages)
+
+
+def test_suggestion_satisfaction(built):
+    rows = built.rows("suggestion-satisfaction").rows
+    got = [(r["body_zh"], r["year"], r["suggestions"], r["satisfaction"]) for r in rows]
+    assert got == [("会东县人大常委会", 2020, 50, 100), ("大方县人大常委会", 2022, 492, None), ("大足区人大常委会", 2022, 330, None),
+                   ("巴彦淖尔市人大常委会", 2020, 140, 98.6), ("绛县人大常委会", 2023, 154, 97.5)]
+
+
+def test_counts_with_parameters(built):
+    rows = built.rows("counts", body="绛县人大常委会", year=2023, measure="enforcement-inspection").rows
+    assert {(r["value"], r["unit"], r["measure_phrase"]) for r in rows} == {(6, "项", "执法检查"), (6, "部", "法律法规的执法检查")}
+    planned = built.rows("counts", body="大足区人大常委会", modality="planned").rows
+    assert [(r["value"], r["bound"], r["low"], r["high"], r["year"]) for r in planned] == [(1, "range", 1, 2, 2023)]
+
+
+def test_enforcement_inspections_and_mechanisms_of_body(built):
+    laws = {(r["body_zh"], r["law"]) for r in built.rows("enforcement-inspections").rows}
+    assert ("巴彦淖尔市人大常委会", "中华人民共和国传染病防治法") in laws
+    mechs = {r["mechanism"] for r in built.rows("mechanisms-of-body", body="绛县人大常委会").rows}
+    assert {"first-topic", "mid-term-evaluation", "special-inquiry"} <= mechs
+
+
+@pytest.mark.parametrize("hostile", ['x" } ; DROP ALL ; #', "会东县人大常委会\"} UNION { ?s ?p ?o", "\\\" ) } #"])
+def test_hostile_values_are_plain_literals(built, hostile):
+    q = queries.get("counts")
+    text = q.bind({"body": hostile})
+    assert "DROP ALL ;" not in text.replace(hostile.replace('"', '\\"'), "")
+    assert built.rows("counts", body=hostile).rows == []
+    assert len(built.rows("counts", body="绛县人大常委会").rows) > 20  # nothing was dropped
+
+
+def test_bad_parameters_are_refused():
+    with pytest.raises(queries.ParamError, match="not a concept"):
+        queries.get("bodies-by-mechanism").bind({"mechanism": "no-such-thing"})
+    with pytest.raises(queries.ParamError, match="whole number"):
+        queries.get("counts").bind({"year": "2020) }"})
+    with pytest.raises(queries.ParamError, match="no parameter"):
+        queries.get("counts").bind({"nope": 1})
+
+
+def test_updates_and_malformed_queries_are_refused(built):
+    with pytest.raises(QuerySyntaxError):
+        built.rows("DROP ALL")
+    with pytest.raises(QuerySyntaxError, match=r"1:\d+"):
+        built.rows("SELECT * WHERE { ?s ?p }")
+    assert len(built.store.graphs()) == 6
