@@ -87,9 +87,10 @@ def build(paths: str | Path | list[str | Path] = "seeds", out: str | Path = "bui
     return KnowledgeGraph(OxigraphStore(Path(out) / "store"), result)
 
 
-def open_graph(store: str | Path = "build", endpoint: str | None = None) -> KnowledgeGraph:
-    """Open a built store (a build folder or its store folder), or a remote SPARQL endpoint."""
+def open_graph(store: str | Path = "build", endpoint: str | None = None, read_only: bool = False) -> KnowledgeGraph:
+    """Open a built store (a build folder or its store folder), or a remote SPARQL endpoint.
+    ``read_only`` opens it beside another process (or object) that has it open for writing."""
     if endpoint:
         return KnowledgeGraph(RemoteStore(endpoint))
     p = Path(store)
-    return KnowledgeGraph(OxigraphStore(p / "store" if (p / "store").is_dir() else p))
+    return KnowledgeGraph(OxigraphStore(p / "store" if (p / "store").is_dir() else p, read_only=read_only))

@@ -7,7 +7,7 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -30,7 +30,7 @@ def _open(store: Path, endpoint: str | None):
 
     if not endpoint and not (store / "store").is_dir() and not (store / "CURRENT").exists():
         _fail(f"no built store at {store}: run `kg build` first")
-    return open_graph(store, endpoint)
+    return open_graph(store, endpoint, read_only=True)
 
 
 @app.command()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import shutil
-
-from conftest import SEEDS
 from decimal import Decimal
 
+from conftest import SEEDS
 from rdflib import XSD, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 

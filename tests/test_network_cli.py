@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+from conftest import SEED
+from typer.testing import CliRunner
+
+from kg import network
+from kg.cli import app
+
+
+def test_bipartite_edges(built):
+    g = built.network("bipartite")
+    bodies = {d["label"] for n, d in g.nodes(data=True) if d["kind"] == "body"}
+    assert bodies == {"会东县人大常委会", "大足区人大常委会", "大方县人大常委会", "巴彦淖尔市人大常委会", "绛县人大常委会"}
+    e = g.edges["body:会东县人大常委会", "mechanism:livelihood-project-voting"]
+    assert (e["stage"], e["years"], e["weight"]) == ("pilot", "2020", 2)
+    assert g.edges["body:大足区人大常委会", "mechanism:livelihood-project-voting"]["stage"] == "adopt"
+    assert not g.has_edge("body:会东县人大常委会", "mechanism:first-topic")
+
+
+def test_projections(built):
+    m = built.network("mechanisms")
+    b = built.network("bipartite")
+    both = {n for n in b.neighbors("mechanism:enforcement-inspection")} & {n for n in b.neighbors("mechanism:special-inquiry")}
+    assert m.edges["mechanism:enforcement-inspection", "mechanism:special-inquiry"]["weight"] == len(both) > 0
+    bodies = built.network("bodies")
+    shared = set(b.neighbors("body:绛县人大常委会")) & set(b.neighbors("body:巴彦淖尔市人大常委会"))
+    assert bodies.edges["body:绛县人大常委会", "body:巴彦淖尔市人大常委会"]["weight"] == len(shared)
+
+
+def test_graphml_round_trip_and_png(built, tmp_path):
+    g = built.network("bipartite")
+    network.write(g, tmp_path / "n.graphml")
+    back = nx.read_graphml(tmp_path / "n.graphml")
+    assert set(back.nodes) == set(g.nodes) and back.number_of_edges() == g.number_of_edges()
+    assert back.nodes["mechanism:dual-contact"]["label_en"] == "dual contact"
+    png = network.write(g, tmp_path / "n.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 50_000
+    assert network.cjk_font() == "Noto Sans CJK SC"
+
+
+def test_cli_extract_jsonl():
+    res = CliRunner().invoke(app, ["extract", str(SEED["jiangxian"])])
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(x) for x in res.output.splitlines()]
+    assert lines[0]["kind"] == "report" and lines[0]["body"] == "绛县人大常委会" and lines[0]["years"] == [2023]
+    assert "绛县" in res.output  # UTF-8, not ASCII-escaped
+    c = next(x for x in lines if x["kind"] == "count" and x["measure"] == "主任会议")
+    assert (c["value"], c["unit"], c["bound"], c["modality"], c["year"]) == (14, "次", "exact", "reported", 2023)
+    text = SEED["jiangxian"].read_text(encoding="utf-8")
+    assert text[c["start"]:c["end"]] == c["quote"]
+    kinds = {x["kind"] for x in lines}
+    assert kinds == {"report", "count", "mechanism", "activity", "law"}
+
+
+def test_cli_query_and_bad_param(built, tmp_path):
+    store = str(built.store.path.parent)
+    runner = CliRunner()
+    ok = runner.invoke(app, ["query", "suggestion-satisfaction", "--store", store, "--format", "json"])
+    assert ok.exit_code == 0, ok.output
+    rows = json.loads(ok.output)
+    assert [r["suggestions"] for r in rows] == [50, 492, 330, 140, 154]
+    bad = runner.invoke(app, ["query", "bodies-by-mechanism", "-p", "mechanism=nope", "--store", store])
+    assert bad.exit_code == 2 and "not a concept" in bad.output

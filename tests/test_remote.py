@@ -1,0 +1,76 @@
+"""Integration: a real Oxigraph SPARQL server on 127.0.0.1, started and stopped by the tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg import queries
+from kg.server import OxigraphServer
+from kg.store import RemoteStore, StoreError, push
+
+
+@pytest.fixture
+def server(tmp_path):
+    with OxigraphServer(tmp_path / "server") as s:
+        yield s
+
+
+def test_push_then_every_stored_query_matches_the_embedded_store(built, server):
+    remote = RemoteStore(server.query_url, retries=1, backoff=0.05)
+    result = push(built.store, remote)
+    assert result.ok, result.summary()
+    assert sorted(result.pushed) == built.store.graphs()
+    for g in built.store.graphs():
+        assert remote.triple_count(g) == built.store.triple_count(g)
+    for name, q in queries.stored().items():
+        text = q.bind()
+        assert remote.query(text).rows == built.store.query(text).rows, name
+    # a re-push replaces: nothing doubles
+    again = push(built.store, remote)
+    assert again.ok
+    assert remote.triple_count() == built.store.triple_count()
+
+
+def test_hostile_parameter_on_the_remote_store(built, server):
+    remote = RemoteStore(server.query_url, retries=0)
+    push(built.store, remote)
+    before = remote.triple_count()
+    assert remote.query(queries.get("counts").bind({"body": 'x" } ; DROP ALL ; #'})).rows == []
+    assert remote.triple_count() == before
+
+
+def test_server_stopped_mid_push(built, tmp_path):
+    server = OxigraphServer(tmp_path / "server").start()
+    remote = RemoteStore(server.query_url, retries=2, backoff=0.05)
+    graphs = built.store.graphs()
+    first = graphs[0]
+
+    calls = {"n": 0}
+
+    def stop_after_two(iri: str, i: int, n: int) -> None:
+        calls["n"] += 1
+        if i == 2:
+            server.stop()
+
+    result = push(built.store, remote, progress=stop_after_two)
+    assert not result.ok
+    assert result.pushed == graphs[:2]
+    assert list(result.failed) == [graphs[2]]
+    assert "gave up after 3 attempts" in result.failed[graphs[2]]
+    assert result.not_tried == graphs[3:]
+    assert "NOT PUSHED" in result.summary()
+    # the local store is untouched, and a restarted server plus a re-run finish the job
+    assert built.store.triple_count(first) > 0
+    with OxigraphServer(tmp_path / "server", port=server.port):
+        remote.retries = 1
+        assert remote.triple_count(first) == built.store.triple_count(first)
+        final = push(built.store, remote)
+        assert final.ok and remote.triple_count() == built.store.triple_count()
+
+
+def test_unreachable_server_is_a_clear_error(tmp_path):
+    from kg.server import free_port
+
+    remote = RemoteStore(f"http://127.0.0.1:{free_port()}/query", retries=1, backoff=0.01)
+    with pytest.raises(StoreError, match="gave up after 2 attempts"):
+        remote.query("ASK {}")
