@@ -1,0 +1,91 @@
+"""python -m bench [N …]: the pipeline at each corpus size, stage by stage, with throughput, wall
+time and peak RSS; stored queries on the embedded store and on rdflib in memory as ratios."""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import sys
+import time
+
+from bench.corpus import generate
+from kg import queries
+from kg.build import build
+from kg.extract import extract
+from kg.paths import ROOT, SEEDS
+from kg.rdf import report_graph
+from kg.report import read
+from kg.store import MemoryStore, OxigraphStore
+from kg.validate import validate
+
+OUT = ROOT / "bench" / "out"
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(fn):
+    t = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - t
+
+
+def run(n: int, jobs: int = 2) -> dict:
+    corpus = OUT / f"corpus-{n}"
+    if not corpus.exists():
+        generate(n, corpus, SEEDS)
+    files = sorted(corpus.glob("*.txt"))
+    chars = sum(len(read(f).text) for f in files[:200]) / min(200, len(files)) * len(files)
+    sample = files[: min(200, len(files))]
+    reports, t_read = timed(lambda: [read(f) for f in sample])
+    xs, t_extract = timed(lambda: [extract(r) for r in reports])
+    graphs, t_rdf = timed(lambda: [report_graph(x) for x in xs])
+    _, t_validate = timed(lambda: [validate(g) for g in graphs[:50]])
+    out = OUT / f"build-{n}"
+    shutil.rmtree(out, ignore_errors=True)
+    result, t_build = timed(lambda: build([corpus], out, jobs=jobs))
+    store = OxigraphStore(out / "store", read_only=True)
+    qtimes = {}
+    for name, q in queries.stored().items():
+        _, qtimes[name] = timed(lambda q=q: store.query(q.bind()))
+    fig = {
+        "reports": n, "chars": int(chars), "jobs": jobs,
+        "per_process_chars_per_s": {"read": sum(len(r.text) for r in reports) / t_read,
+                                    "extract": sum(len(r.text) for r in reports) / t_extract,
+                                    "to_rdf": sum(len(r.text) for r in reports) / t_rdf},
+        "validate_s_per_report": t_validate / min(50, len(graphs)),
+        "build_wall_s": t_build, "built": sum(f.ok for f in result.files),
+        "triples": sum(f.triples for f in result.files),
+        "query_s": qtimes, "peak_rss_mb": rss_mb(),
+    }
+    if n <= 3000:
+        mem = MemoryStore()
+        for iri in store.graphs():
+            import pyoxigraph
+            from rdflib import Graph
+            g = Graph()
+            g.parse(data=store.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.NamedNode(iri)), format="nt")
+            mem.replace_graph(iri, g)
+        ratios = {}
+        for name, q in queries.stored().items():
+            _, t = timed(lambda q=q: mem.query(q.bind()))
+            ratios[name] = t / max(qtimes[name], 1e-6)
+        fig["rdflib_over_oxigraph"] = ratios
+    return fig
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [300, 3000, 30000]
+    OUT.mkdir(parents=True, exist_ok=True)
+    figures = []
+    for n in sizes:
+        fig = run(n)
+        figures.append(fig)
+        print(json.dumps(fig, indent=1, ensure_ascii=False), flush=True)
+    (OUT / "figures.json").write_text(json.dumps(figures, indent=1, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
