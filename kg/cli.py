@@ -183,6 +183,14 @@ def extract(file: Path, fmt: Annotated[str, typer.Option("--format", "-f", help=
         typer.echo(json.dumps(fact_to_json(f), ensure_ascii=False))
 
 
+@app.command("eval")
+def eval_cmd(gold_dir: Path) -> None:
+    """Precision, recall and F1 per kind against NAME.txt + NAME.gold.jsonl pairs, with every miss."""
+    from kg.evaluate import evaluate
+
+    typer.echo(evaluate(gold_dir).text())
+
+
 @app.command("push")
 def push_cmd(endpoint: Annotated[str, typer.Option("--endpoint", help="SPARQL query URL of the server")],
              graph_store: Annotated[Optional[str], typer.Option("--graph-store", help="Graph Store URL (default: …/store)")] = None,

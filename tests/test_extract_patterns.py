@@ -66,3 +66,18 @@ def test_pilot_with_named_townships_in_an_unseen_county():
 def test_expand_to_full_coverage():
     r = from_text("某市人大常委会\n全市推广民生实事项目人大代表票决制，实现县乡两级全覆盖。\n")
     assert [x.stage for x in extract(r).practices] == ["expand"]
+
+
+def test_dev_set_scores():
+    """The hand-written development set (tests/data/dev): every miss is listed by kg eval."""
+    from pathlib import Path
+
+    from kg.evaluate import evaluate
+
+    ev = evaluate(Path(__file__).parent / "data" / "dev")
+    c, m = ev.scores["count"], ev.scores["mechanism"]
+    assert (c.tp, c.fp, c.fn) == (19, 0, 0)
+    assert (m.tp, m.fp, m.fn) == (8, 0, 0)
+    assert ev.bodies_right == ev.reports == 2
+    assert ev.modality_errors == []
+    assert ev.stage_right == 7  # 建成…全覆盖 is read as adopt, the gold says expand

@@ -1,0 +1,114 @@
+"""Scoring the extractor against gold files: ``NAME.txt`` beside ``NAME.gold.jsonl`` (the
+``kg extract`` format). Counts match on value, unit and measure phrase (one phrase containing the
+other); mechanisms on the concept's local name."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from kg.extract import extract
+from kg.facts import fact_to_json
+from kg.report import read, report_json
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class Evaluation:
+    scores: dict[str, Score] = field(default_factory=lambda: {"count": Score(), "mechanism": Score()})
+    bodies_right: int = 0
+    reports: int = 0
+    stage_right: int = 0
+    modality_errors: list[str] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+    false_positives: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        lines = [f"{'kind':10} {'P':>6} {'R':>6} {'F1':>6}  tp fp fn"]
+        for k, s in self.scores.items():
+            lines.append(f"{k:10} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f}  {s.tp} {s.fp} {s.fn}")
+        mech = self.scores["mechanism"].tp
+        lines.append(f"body accuracy {self.bodies_right}/{self.reports}; stage right {self.stage_right}/{mech}; "
+                     f"modality errors {len(self.modality_errors)}")
+        lines += [f"MODALITY {m}" for m in self.modality_errors]
+        lines += [f"MISS {m}" for m in self.misses]
+        lines += [f"FALSE+ {m}" for m in self.false_positives]
+        return "\n".join(lines)
+
+
+def _count_key(f: dict) -> tuple[Decimal, str]:
+    return Decimal(str(f["value"])), f["unit"]
+
+
+def _same_count(g: dict, p: dict) -> bool:
+    return _count_key(g) == _count_key(p) and (g["measure"] in p["measure"] or p["measure"] in g["measure"])
+
+
+def evaluate(folder: str | Path) -> Evaluation:
+    ev = Evaluation()
+    for gold_file in sorted(Path(folder).glob("*.gold.jsonl")):
+        text_file = gold_file.with_name(gold_file.name.replace(".gold.jsonl", ".txt"))
+        gold = [json.loads(line) for line in gold_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+        report = read(text_file)
+        pred = [fact_to_json(f) for f in extract(report).facts]
+        ev.reports += 1
+        gold_report = next((g for g in gold if g["kind"] == "report"), None)
+        if gold_report is not None and gold_report.get("body") == report_json(report)["body"]:
+            ev.bodies_right += 1
+        name = text_file.name
+        # counts
+        gc, pc = [g for g in gold if g["kind"] == "count"], [p for p in pred if p["kind"] == "count"]
+        used: set[int] = set()
+        for g in gc:
+            i = next((i for i, p in enumerate(pc) if i not in used and _same_count(g, p)), None)
+            if i is None:
+                ev.scores["count"].fn += 1
+                ev.misses.append(f"{name}: count {g['measure']} {g['value']}{g['unit']}")
+            else:
+                used.add(i)
+                ev.scores["count"].tp += 1
+                if pc[i]["modality"] != g.get("modality", "reported"):
+                    ev.modality_errors.append(f"{name}: {g['measure']} {g['value']}{g['unit']} is {g.get('modality')}")
+        for i, p in enumerate(pc):
+            if i not in used:
+                ev.scores["count"].fp += 1
+                ev.false_positives.append(f"{name}: count {p['measure']} {p['value']}{p['unit']} «{p['mention']}»")
+        # mechanisms, by concept
+        gm = {g["mechanism"]: g for g in gold if g["kind"] == "mechanism"}
+        pm: dict[str, dict] = {}
+        for p in pred:
+            if p["kind"] == "mechanism":
+                pm.setdefault(p["mechanism"], p)
+        for m, g in gm.items():
+            if m in pm:
+                ev.scores["mechanism"].tp += 1
+                ev.stage_right += pm[m]["stage"] == g.get("stage")
+            else:
+                ev.scores["mechanism"].fn += 1
+                ev.misses.append(f"{name}: mechanism {m}")
+        for m, p in pm.items():
+            if m not in gm:
+                ev.scores["mechanism"].fp += 1
+                ev.false_positives.append(f"{name}: mechanism {m} «{p['mention']}»")
+    return ev
