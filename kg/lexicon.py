@@ -24,13 +24,17 @@ SCHEMES = {
 }
 
 
-@cache
-def ontology_graph(folder: Path = ONTOLOGY) -> Graph:
-    """All Turtle files of the ontology folder in one graph."""
+def turtle_folder(folder: Path) -> Graph:
+    """All Turtle files of a folder in one graph."""
     g = Graph()
     for path in sorted(folder.glob("*.ttl")):
         g.parse(path, format="turtle")
     return g
+
+
+@cache
+def ontology_graph(folder: Path = ONTOLOGY) -> Graph:
+    return turtle_folder(folder)
 
 
 @dataclass(frozen=True)

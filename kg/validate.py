@@ -15,10 +15,7 @@ from kg.paths import SHAPES
 
 @cache
 def shapes_graph(folder: Path = SHAPES) -> Graph:
-    g = Graph()
-    for p in sorted(folder.glob("*.ttl")):
-        g.parse(p, format="turtle")
-    return g
+    return lexicon.turtle_folder(folder)
 
 
 @dataclass(frozen=True)
