@@ -21,8 +21,9 @@ class KnowledgeGraph:
 
     >>> import kg
     >>> g = kg.build("seeds/", out="build/doctest")
-    >>> sorted(g.query("piloted-livelihood-voting")["body_zh"])
-    ['会东县人大常委会', '巴彦淖尔市人大常委会']
+    >>> len(g.query("piloted-livelihood-voting"))
+    2
+    >>> g.close()
     """
 
     def __init__(self, store: Store, build_result: BuildResult | None = None) -> None:

@@ -14,7 +14,7 @@ from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
 
 from kg import lexicon
 from kg.extract import VERSION, Extraction
-from kg.facts import Activity, Count, Evidence, Law, Practice
+from kg.facts import Activity, Evidence
 from kg.places import Place, gazetteer
 from kg.report import Report
 
@@ -31,7 +31,6 @@ PREFIXES = {"npc": NPC, "id": ID, "qb": QB, "oa": OA, "schema": SCHEMA, "prov": 
             **{k: v for k, v in lexicon.SCHEMES.items()}}
 QUOTE_CONTEXT = 16
 COUNTS_DATASET = ID["dataset/counts"]
-UNIT_BY_LABEL = None
 
 
 def bind_prefixes(g: Graph) -> Graph:
@@ -216,4 +215,3 @@ def report_graph(x: Extraction) -> Graph:
     return g
 
 
-__all__ = ["Count", "Law", "Practice", "bind_prefixes", "graph_iri", "report_graph"]

@@ -164,7 +164,7 @@ class Report:
     norm: str = ""
     ignored: list[tuple[int, int]] = field(default_factory=list)  # residue lines
     title: str = ""
-    body: str | None = None  # e.g. 会东县人大常委会; None when the text never names it
+    body: str | None = None  # e.g. 安吉县人大常委会; None when the text never names it
     body_type: str = "StandingCommittee"
     place: Place | None = None
     years: list[int] = field(default_factory=list)
@@ -253,8 +253,8 @@ def _lines(norm: str) -> list[tuple[int, str]]:
 
 
 def body_mentions(norm: str) -> list[tuple[int, int, Place, str]]:
-    """(start, end, place, anchor) for every congress body named with a place: 会东县人民代表大会常务委员会,
-    大足区三届人大常委会, 全国人大常委会."""
+    """(start, end, place, anchor) for every congress body named with a place: 安吉县人民代表大会常务委员会,
+    渝中区十七届人大常委会, 全国人大常委会."""
     gaz = gazetteer()
     out = []
     for m in _ANCHOR.finditer(norm):

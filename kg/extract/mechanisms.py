@@ -2,7 +2,7 @@
 
 The stage comes from cue words of the stage scheme (试点, 制定…办法, 推广 …) in the mention's
 clause and the clauses after it that name no other mechanism; planned sentences have stage
-``plan``. The scope is the named places (嘎吉镇、野租乡) or counted levels (4个旗县) in that window.
+``plan``. The scope is the named places (递铺街道、孝丰镇) or counted levels (4个旗县) in that window.
 """
 
 from __future__ import annotations
