@@ -28,6 +28,12 @@ class Evidence:
     mention: str
     section: str = ""
 
+    @classmethod
+    def of(cls, text: str, sent: Sentence, start: int, end: int) -> Evidence:
+        """Evidence for the mention ``start:end`` (offsets inside ``sent``) of the report ``text``."""
+        s0 = sent.start
+        return cls(s0, sent.end, text[s0: sent.end], s0 + start, s0 + end, text[s0 + start: s0 + end], sent.section)
+
 
 @dataclass(frozen=True)
 class Count:

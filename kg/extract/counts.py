@@ -137,12 +137,8 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
                 measure, m_start, m_end = with_verbs, begin + raw_before.find(with_verbs[:2]), q.end
             else:
                 continue
-            if raw_before.rstrip().endswith("等") and not after and before.endswith("等"):
-                measure = measure[:-1]
             concept = measures.best(measure)
-            s0 = sent.start
-            ev = Evidence(s0, sent.end, report.text[s0: sent.end], s0 + m_start, s0 + m_end,
-                          report.text[s0 + m_start: s0 + m_end], sent.section)
+            ev = Evidence.of(report.text, sent, m_start, m_end)
             count = Count(report.body, year_before(text, q.start, sent.year), measure, concept.id if concept else None,
                           q.value, q.unit, q.bound, q.low, q.high, sent.modality, ev)
             out.append(count)

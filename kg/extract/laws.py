@@ -30,10 +30,6 @@ def extract_laws_and_activities(report: Report, sentences: list[Sentence]) -> tu
     for sent in sentences:
         text = norm[sent.start: sent.end]
         s0 = sent.start
-
-        def ev(a: int, b: int, s0: int = s0, sent: Sentence = sent) -> Evidence:
-            return Evidence(s0, sent.end, report.text[s0: sent.end], s0 + a, s0 + b, report.text[s0 + a: s0 + b], sent.section)
-
         named: list[tuple[int, int, str]] = []
         for m in TITLE.finditer(text):
             if len(m.group(1)) >= 4 and LAWLIKE.search(m.group(1)):
@@ -48,12 +44,12 @@ def extract_laws_and_activities(report: Report, sentences: list[Sentence]) -> tu
             cs, ce = _clause_at(text, a)
             hits = [(abs(s - a), c) for s, e, c in acts.finditer(text[cs:ce])]
             action = min(hits, key=lambda h: h[0])[1].id if hits else None
-            laws.append(Law(report.body, year_before(text, a, sent.year), title, action, sent.modality, ev(a, b)))
+            laws.append(Law(report.body, year_before(text, a, sent.year), title, action, sent.modality, Evidence.of(report.text, sent, a, b)))
         for s, e, c in acts.finditer(text):
             if c.id in ("law-study", "enactment"):
                 continue  # verbs too common to be activities on their own; they qualify laws above
             cs, ce = _clause_at(text, s)
             law = next((t for a, b, t in named if cs <= a < ce), None)
             activities.append(Activity(report.body, year_before(text, s, sent.year), c.id, c.label_zh, law,
-                                       sent.modality, ev(s, e)))
+                                       sent.modality, Evidence.of(report.text, sent, s, e)))
     return laws, activities

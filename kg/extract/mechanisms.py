@@ -91,8 +91,6 @@ def extract_practices(report: Report, sentences: list[Sentence]) -> list[Practic
             window = text[ws:we]
             stage = "plan" if sent.modality == "planned" else _stage(window)
             scope, codes = scope_of(window, report) if stage in ("pilot", "expand", "adopt") else ((), ())
-            s0 = sent.start
-            ev = Evidence(s0, sent.end, report.text[s0: sent.end], s0 + ms, s0 + me, report.text[s0 + ms: s0 + me], sent.section)
             out.append(Practice(report.body, year_before(text, ms, sent.year), concept.id, concept.label_zh, stage,
-                                scope, sent.modality, ev, codes))
+                                scope, sent.modality, Evidence.of(report.text, sent, ms, me), codes))
     return out
