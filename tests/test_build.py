@@ -112,3 +112,13 @@ def test_broken_graph_yields_exact_violations():
         ("https://w3id.org/npc-kg/unit/ci", "http://www.w3.org/2004/02/skos/core#inScheme",
          "Node <https://w3id.org/npc-kg/unit/ci>->skos:inScheme does not contain a value in the set: ['<https://w3id.org/npc-kg/mechanism/>']"),
     })
+
+
+def test_a_range_must_be_ordered():
+    g = report_graph(extract(read(SEEDS / "001_9911ad027f31c7ac.txt")))
+    npc = "https://w3id.org/npc-kg/ontology#"
+    rng = next(iter(g.subjects(URIRef(npc + "bound"), Literal("range"))))
+    g.set((rng, URIRef(npc + "upperBound"), Literal("0.5", datatype=XSD.decimal)))
+    report = validate(g)
+    assert [(v.focus, v.message) for v in report.violations] == [
+        (str(rng), "a range has a lower and an upper bound, the lower below the upper")]
