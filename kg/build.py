@@ -14,8 +14,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rdflib import Graph
-
 from kg import lexicon
 from kg.extract import VERSION, extract
 from kg.rdf import ID, bind_prefixes, graph_iri, report_graph
@@ -131,9 +129,7 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
             old = cache.get(res.path, {}).get("graph")
             if old and old != res.graph:  # the text changed, so did its graph IRI: drop the stale one
                 store.remove_graph(old)
-            g = Graph()
-            g.parse(data=nt, format="nt")
-            store.replace_graph(res.graph, g)
+            store.replace_graph(res.graph, nt)
             cache[res.path] = {"size": _size(Path(res.path)), "mtime": _mtime(Path(res.path)), **{
                 k: v for k, v in asdict(res).items() if k in ("graph", "checksum", "triples", "facts")}}
         results.append(res)

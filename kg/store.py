@@ -78,7 +78,12 @@ def _check_syntax(sparql: str) -> None:
         raise QuerySyntaxError(f"malformed SPARQL: {e}") from e
 
 
-def _nt(graph: Graph) -> bytes:
+def _nt(graph: Graph | str | bytes) -> bytes:
+    """N-Triples of a graph; text that already is N-Triples passes through unparsed."""
+    if isinstance(graph, str):
+        return graph.encode("utf-8")
+    if isinstance(graph, bytes):
+        return graph
     return graph.serialize(format="nt", encoding="utf-8")
 
 
@@ -97,7 +102,7 @@ class OxigraphStore:
             self.path.mkdir(parents=True, exist_ok=True)
             self.store = pyoxigraph.Store(str(self.path))
 
-    def replace_graph(self, iri: str, graph: Graph) -> None:
+    def replace_graph(self, iri: str, graph: Graph | str | bytes) -> None:
         import pyoxigraph
 
         g = pyoxigraph.NamedNode(iri)
