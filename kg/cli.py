@@ -7,7 +7,7 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -115,8 +115,9 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
           file: Annotated[Path | None, typer.Option("--file", help="run an ad-hoc .rq file")] = None,
           fmt: Annotated[str, typer.Option("--format", "-f", help="table|csv|json")] = "table",
           timeout: Annotated[float | None, typer.Option("--timeout", help="seconds")] = 60.0,
+          allow_update: Annotated[bool, typer.Option("--allow-update", help="run a SPARQL UPDATE from --file")] = False,
           store: StoreOpt = Path("build"), endpoint: EndpointOpt = None) -> None:
-    """Run a stored query (values bound, never pasted) or a read-only .rq file."""
+    """Run a stored query (values bound, never pasted) or a .rq file; read-only unless --allow-update."""
     values = {}
     for kv in param or []:
         if "=" not in kv:
@@ -124,6 +125,12 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
         k, v = kv.split("=", 1)
         values[k] = v
     try:
+        if file and allow_update:
+            from kg.api import open_graph
+
+            open_graph(store, endpoint).store.update(file.read_text(encoding="utf-8"))
+            typer.echo("update done")
+            return
         if file:
             text = file.read_text(encoding="utf-8")
             q = queries.parse(text, str(file))
@@ -193,7 +200,7 @@ def eval_cmd(gold_dir: Path) -> None:
 
 @app.command("push")
 def push_cmd(endpoint: Annotated[str, typer.Option("--endpoint", help="SPARQL query URL of the server")],
-             graph_store: Annotated[Optional[str], typer.Option("--graph-store", help="Graph Store URL (default: …/store)")] = None,
+             graph_store: Annotated[str | None, typer.Option("--graph-store", help="Graph Store URL (default: …/store)")] = None,
              store: StoreOpt = Path("build")) -> None:
     """Upload every report graph to a SPARQL server (Graph Store PUT; credentials from NPC_KG_TOKEN or
     NPC_KG_USER/NPC_KG_PASSWORD). Exit 1 when any graph was not pushed."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -29,6 +31,10 @@ class StoreError(Exception):
 
 class QuerySyntaxError(StoreError):
     """Malformed SPARQL; the message carries the line and column where the parser stopped."""
+
+
+class QueryTimeout(StoreError):
+    """A query ran longer than its timeout."""
 
 
 @dataclass
@@ -66,6 +72,29 @@ class Store(Protocol):
     def query(self, sparql: str, timeout: float | None = None) -> Rows: ...
     def graphs(self) -> list[str]: ...
     def triple_count(self, graph_iri: str | None = None) -> int: ...
+
+
+def with_timeout(fn, timeout: float | None, what: str = "query"):
+    """Run ``fn`` and give up after ``timeout`` seconds with a clear error. Embedded engines have no
+    cancel: the abandoned evaluation finishes in a daemon thread, which dies with the process."""
+    if not timeout:
+        return fn()
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as e:
+            box["error"] = e
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise QueryTimeout(f"{what} stopped after the {timeout:g} s timeout")
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]
 
 
 def _check_syntax(sparql: str) -> None:
@@ -122,11 +151,25 @@ class OxigraphStore:
         self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.DefaultGraph())
 
     def query(self, sparql: str, timeout: float | None = None) -> Rows:
+        return with_timeout(lambda: self._query(sparql), timeout)
+
+    def update(self, sparql: str) -> None:
+        """SPARQL UPDATE; only on a store opened for writing (``kg query --allow-update``)."""
+        try:
+            self.store.update(sparql)
+        except SyntaxError as e:
+            raise QuerySyntaxError(f"malformed SPARQL update: {e}") from e
+        except OSError as e:
+            raise StoreError(f"cannot update: {e}") from e
+
+    def _query(self, sparql: str) -> Rows:
         import pyoxigraph
 
         try:
             res = self.store.query(sparql, use_default_graph_as_union=True)
         except SyntaxError as e:
+            if re.search(r"\b(INSERT|DELETE|DROP|CLEAR|LOAD|CREATE|ADD|MOVE|COPY)\b", sparql, re.IGNORECASE):
+                raise QuerySyntaxError(f"not a read-only query (updates need --allow-update): {e}") from e
             raise QuerySyntaxError(f"malformed SPARQL: {e}") from e
         if isinstance(res, bool) or isinstance(res, pyoxigraph.QueryBoolean):
             return Rows(["result"], [{"result": bool(res)}])
@@ -134,7 +177,6 @@ class OxigraphStore:
             raise StoreError("only SELECT and ASK queries return rows")
         names = [v.value for v in res.variables]
         out = []
-        deadline = time.monotonic() + timeout if timeout else None
         for sol in res:
             row = {}
             for n in names:
@@ -146,8 +188,6 @@ class OxigraphStore:
                 else:
                     row[n] = t.value
             out.append(row)
-            if deadline and time.monotonic() > deadline:
-                raise StoreError(f"query stopped after the {timeout:g} s timeout")
         return Rows(names, out)
 
     def graphs(self) -> list[str]:
@@ -199,6 +239,12 @@ class MemoryStore:
             ctx.add(t)
 
     def query(self, sparql: str, timeout: float | None = None) -> Rows:
+        return with_timeout(lambda: self._query(sparql), timeout)
+
+    def update(self, sparql: str) -> None:
+        self.ds.update(sparql)
+
+    def _query(self, sparql: str) -> Rows:
         from rdflib import Literal
 
         _check_syntax(sparql)
@@ -290,6 +336,10 @@ class RemoteStore:
                     python_value(t["value"], t.get("datatype")) if t["type"] in ("literal", "typed-literal") else t["value"])
             out.append(row)
         return Rows(names, out)
+
+    def update(self, sparql: str) -> None:
+        body = urllib.parse.urlencode({"update": sparql}).encode()
+        self._request("POST", self.update_url, body, {"Content-Type": "application/x-www-form-urlencoded"})
 
     def put_graph(self, iri: str, graph: Graph) -> None:
         """Graph Store PUT: the server swaps the whole graph, so a re-push replaces, never doubles."""

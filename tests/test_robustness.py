@@ -1,0 +1,89 @@
+"""Bad input, hostile queries, time limits: a clear error, nothing lost."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+import pytest
+from conftest import SEEDS
+from typer.testing import CliRunner
+
+from kg.build import EXIT_PARTIAL, build
+from kg.cli import app
+from kg.report import ReadError, read
+from kg.store import MemoryStore, OxigraphStore, QueryTimeout
+
+
+def test_symlink_loop_and_missing_file(tmp_path):
+    loop = tmp_path / "loop.txt"
+    os.symlink(loop, loop)
+    with pytest.raises(ReadError, match="cannot read"):
+        read(loop)
+    with pytest.raises(ReadError, match="cannot read"):
+        read(tmp_path / "nowhere.txt")
+
+
+def test_a_folder_with_a_symlink_loop_still_builds_the_rest(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(SEEDS / "004_73afdd1df5b9533d.txt", src)
+    os.symlink(src / "loop.txt", src / "loop.txt")
+    result = build([src], tmp_path / "out")
+    assert result.exit_code == EXIT_PARTIAL
+    assert [f.path.rsplit("/", 1)[-1] for f in result.failed] == ["loop.txt"]
+    assert "cannot read" in result.failed[0].error
+
+
+def test_twenty_megabytes_are_refused_with_a_size_message(tmp_path):
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as f:
+        f.write(("县人大常委会召开常委会会议12次。\n" * 500_000).encode("utf-8"))
+    assert big.stat().st_size > 20_000_000
+    with pytest.raises(ReadError, match=r"MB is larger than the 8 MB limit"):
+        read(big)
+
+
+def test_fullwidth_digits_and_punctuation(tmp_path):
+    p = tmp_path / "fw.txt"
+    p.write_text("县人大常委会工作报告\n一年来，召开常委会会议１２次；办理代表建议１５４件，满意率达９７．５％。\n", encoding="utf-8")
+    from kg.extract import extract
+
+    got = [(c.measure, str(c.value), c.unit) for c in extract(read(p)).counts]
+    assert got == [("常委会会议", "12", "次"), ("代表建议", "154", "件"), ("满意率", "97.5", "%")]
+
+
+def test_a_runaway_query_is_stopped_at_its_timeout():
+    store = OxigraphStore()
+    store.store.update("INSERT DATA { " + " ".join(f"<urn:x:{i}> <urn:x:p> {i} ." for i in range(3000)) + " }")
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match=r"stopped after the 0\.5 s timeout"):
+        store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?p ?y . ?c ?p ?z }", timeout=0.5)
+    assert time.monotonic() - started < 3
+    assert store.query("ASK { ?s ?p ?o }", timeout=5).rows == [{"result": True}]
+    assert MemoryStore().query("ASK {}", timeout=5).rows == [{"result": True}]
+
+
+def test_update_needs_allow_update(tmp_path):
+    out = tmp_path / "b"
+    build([SEEDS / "004_73afdd1df5b9533d.txt"], out)
+    upd = tmp_path / "drop.rq"
+    upd.write_text("DROP ALL", encoding="utf-8")
+    runner = CliRunner()
+    refused = runner.invoke(app, ["query", "--file", str(upd), "--store", str(out)])
+    assert refused.exit_code == 1 and "updates need --allow-update" in refused.output
+    count = runner.invoke(app, ["query", "--file", str(SEEDS.parent / "queries" / "planned-vs-reported.rq"), "--store", str(out)])
+    assert "绛县人大常委会" in count.output
+    done = runner.invoke(app, ["query", "--file", str(upd), "--allow-update", "--store", str(out)])
+    assert done.exit_code == 0, done.output
+    after = runner.invoke(app, ["query", "--file", str(SEEDS.parent / "queries" / "planned-vs-reported.rq"), "--store", str(out)])
+    assert "(no rows)" in after.output
+
+
+def test_validate_reports_parse_errors_with_line(tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e \"unclosed .\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["validate", str(bad)])
+    assert res.exit_code == 1
+    assert "bad.ttl: does not parse" in res.output and "line 3" in res.output
