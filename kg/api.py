@@ -45,6 +45,12 @@ class KnowledgeGraph:
         r = self.rows(name_or_sparql, **params)
         return pd.DataFrame(r.rows, columns=r.vars)
 
+    def table(self, name: str):
+        """A tidy table (counts, practices, bodies, laws, reports) as a typed DataFrame."""
+        from kg.tables import table
+
+        return table(self.store, name)
+
     def validate(self) -> ValidationReport:
         """SHACL over every report graph in the store."""
         violations: list[Violation] = []

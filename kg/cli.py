@@ -190,6 +190,20 @@ def extract(file: Path, fmt: Annotated[str, typer.Option("--format", "-f", help=
         typer.echo(json.dumps(fact_to_json(f), ensure_ascii=False))
 
 
+@app.command("table")
+def table_cmd(name: Annotated[str, typer.Argument(help="counts|practices|bodies|laws|reports")],
+              fmt: Annotated[str, typer.Option("--format", "-f", help="csv|parquet|json|table")] = "csv",
+              out: Annotated[Path | None, typer.Option("--out", "-o")] = None, store: StoreOpt = Path("build")) -> None:
+    """A tidy table, one fact a row, from the stored table-* queries."""
+    from kg import tables
+
+    try:
+        text = tables.write(_open(store, None).table(name), fmt, out)
+    except ValueError as e:
+        _fail(str(e), 2)
+    typer.echo(text if text is not None else f"wrote {out}")
+
+
 @app.command("eval")
 def eval_cmd(gold_dir: Path) -> None:
     """Precision, recall and F1 per kind against NAME.txt + NAME.gold.jsonl pairs, with every miss."""

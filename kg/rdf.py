@@ -187,7 +187,9 @@ def report_graph(x: Extraction) -> Graph:
             g.add((fact, NPC.scopePlace, add_place(g, gazetteer().by_code[code])))
         g.add((fact, NPC.modality, modality[p.modality]))
         g.add((fact, NPC.sentence, sent))
-    for item in [*x.activities, *x.laws]:
+    covered = {(a.activity, a.law, a.evidence.start) for a in x.activities if a.law}
+    laws = [w for w in x.laws if (w.action, w.law, w.evidence.start) not in covered]  # one node per inspected law
+    for item in [*x.activities, *laws]:
         kind = "activity" if isinstance(item, Activity) else "law-action"
         act = item.activity if isinstance(item, Activity) else item.action
         fact, sent = evidence(kind, item.evidence, act)
