@@ -204,6 +204,14 @@ def table_cmd(name: Annotated[str, typer.Argument(help="counts|practices|bodies|
     typer.echo(text if text is not None else f"wrote {out}")
 
 
+@app.command()
+def docs(out: Annotated[Path, typer.Option("--out", "-o")] = Path("site")) -> None:
+    """Render the ontology and its SKOS schemes to HTML (zh and en)."""
+    from kg.docs import write
+
+    typer.echo(f"wrote {write(out)}")
+
+
 @app.command("eval")
 def eval_cmd(gold_dir: Path) -> None:
     """Precision, recall and F1 per kind against NAME.txt + NAME.gold.jsonl pairs, with every miss."""

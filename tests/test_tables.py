@@ -57,3 +57,17 @@ def test_cli_table_csv(built):
     assert out.exit_code == 0
     assert out.output.splitlines()[0] == "body,body_zh,place,place_code,level,province,prefecture"
     assert "\ufeff" not in out.output
+
+
+def test_ontology_docs(tmp_path):
+    import re
+
+    from kg import lexicon
+    from kg.docs import write
+
+    page = write(tmp_path / "site").read_text(encoding="utf-8")
+    for c in lexicon.concepts("mechanism"):
+        assert f"<code>{c.id}</code>" in page and c.label_zh in page and c.label_en.replace("'", "&#x27;") in page
+    for term in ("npc:StandingCommittee", "npc:MechanismPractice", "npc:measurePhrase", "人大常委会", "standing committee"):
+        assert term in page
+    assert not re.search(r"<(?:script|link|img)\b", page)  # one self-contained file
