@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kg.extract import extract
 from kg.facts import fact_to_json
-from kg.report import read, report_json
+from kg.report import read, report_json, simplify
 
 
 @dataclass
@@ -41,6 +41,7 @@ class Evaluation:
     reports: int = 0
     stage_right: int = 0
     modality_errors: list[str] = field(default_factory=list)
+    stage_errors: list[str] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
     false_positives: list[str] = field(default_factory=list)
 
@@ -52,6 +53,7 @@ class Evaluation:
         lines.append(f"body accuracy {self.bodies_right}/{self.reports}; stage right {self.stage_right}/{mech}; "
                      f"modality errors {len(self.modality_errors)}")
         lines += [f"MODALITY {m}" for m in self.modality_errors]
+        lines += [f"STAGE {m}" for m in self.stage_errors]
         lines += [f"MISS {m}" for m in self.misses]
         lines += [f"FALSE+ {m}" for m in self.false_positives]
         return "\n".join(lines)
@@ -62,7 +64,9 @@ def _count_key(f: dict) -> tuple[Decimal, str]:
 
 
 def _same_count(g: dict, p: dict) -> bool:
-    return _count_key(g) == _count_key(p) and (g["measure"] in p["measure"] or p["measure"] in g["measure"])
+    """Same value and unit, and one measure phrase inside the other (compared in simplified characters)."""
+    gm, pm = simplify(g["measure"]), simplify(p["measure"])
+    return _count_key(g) == _count_key(p) and (gm in pm or pm in gm)
 
 
 def evaluate(folder: str | Path) -> Evaluation:
@@ -103,7 +107,10 @@ def evaluate(folder: str | Path) -> Evaluation:
         for m, g in gm.items():
             if m in pm:
                 ev.scores["mechanism"].tp += 1
-                ev.stage_right += pm[m]["stage"] == g.get("stage")
+                if pm[m]["stage"] == g.get("stage"):
+                    ev.stage_right += 1
+                else:
+                    ev.stage_errors.append(f"{name}: {m} is {g.get('stage')}, got {pm[m]['stage']} «{pm[m]['quote'][:40]}»")
             else:
                 ev.scores["mechanism"].fn += 1
                 ev.misses.append(f"{name}: mechanism {m}")

@@ -76,8 +76,8 @@ def test_dev_set_scores():
 
     ev = evaluate(Path(__file__).parent / "data" / "dev")
     c, m = ev.scores["count"], ev.scores["mechanism"]
-    assert (c.tp, c.fp, c.fn) == (19, 0, 0)
-    assert (m.tp, m.fp, m.fn) == (8, 0, 0)
-    assert ev.bodies_right == ev.reports == 2
-    assert ev.modality_errors == []
-    assert ev.stage_right == 7  # 建成…全覆盖 is read as adopt, the gold says expand
+    assert (c.fp, c.fn) == (0, 0), ev.text()
+    assert (m.fp, m.fn) == (0, 0), ev.text()
+    assert c.tp >= 80 and m.tp >= 27
+    assert ev.bodies_right == ev.reports >= 9
+    assert ev.modality_errors == [] and ev.stage_errors == []

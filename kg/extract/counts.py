@@ -24,8 +24,11 @@ LEAD = re.compile(
     r"(?:19|20)\d\d年(?:以来|度|底|末)?|共|累计|先后|总共|合计|共计|依法|及时|全部|已经|已|还|又|再|分别|相继|积极|认真|"
     r"全面|扎实|深入|持续|常态化|广泛|主动|有序|全县|全市|全区|全州|全省|全旗|计划|拟|将|力争|争取|预计|下一步)\s*)+"
 )
-# A body as the subject before the verb: 县人大常委会召开党组会21次.
-SUBJECT = re.compile(r"^(?:[县市区州省旗镇乡]?人大)?(?:常委会|主任会议|党组)(?:机关)?(?:共|累计|先后|全年)?(?=召开|开展|组织|举办|作出|做出)")
+# A body as the subject before the verb: 县人大常委会召开党组会21次, 温州市人大常委会共召开常委会会议十次.
+SUBJECT = re.compile(
+    r"^[\u4e00-\u9fff]{0,12}?(?:人大常委会|常务委员会|常委会|人大主席团|主席团|主任会议|党组)(?:机关)?(?:共|累计|先后|全年|一年来)?"
+    r"(?=召开|开展|组织|举办|举行|作出|做出|审议|听取|制定|任免)"
+)
 # Light verbs that open a measure phrase without being what is counted.
 LIGHT = re.compile(
     r"^(?:召开|开展|组织|举办|举行|完成|作出|做出|收到|收集|征集|征求|提出|听取和审议|听取审议|听取|审议|审查|建设|新建|"
@@ -89,6 +92,8 @@ def _clean_before(phrase: str) -> tuple[str, str]:
 
 
 def _after(text: str, pos: int) -> str:
+    if text.startswith(("、", "和", "及"), pos):  # 议案2件、建议136件: the next item of a list, not this count's noun
+        return ""
     end = pos
     while end < len(text) and end - pos < 24 and text[end] not in HARD_STOPS:
         if AFTER_STOP.match(text, end) and end > pos:

@@ -17,7 +17,7 @@ from kg.places import gazetteer
 from kg.report import Report
 
 CLAUSE = re.compile(r"[，,；;：:]")
-STAGE_ORDER = ("pilot", "adopt", "expand", "implement")
+STAGE_ORDER = ("pilot", "expand", "adopt", "implement")
 _CN = "零〇一二两三四五六七八九十百千"
 
 
@@ -83,12 +83,13 @@ def extract_practices(report: Report, sentences: list[Sentence]) -> list[Practic
         mentions = list(mechs.finditer(text))
         if not mentions:
             continue
-        seen: set[str] = set()
+        windows: dict[str, list[tuple[int, int, int, int]]] = {}
         for (ms, me, concept), (ws, we) in zip(mentions, _windows(text, mentions)):
-            if concept.id in seen:  # one practice per mechanism and sentence
-                continue
-            seen.add(concept.id)
-            window = text[ws:we]
+            windows.setdefault(concept.id, []).append((ms, me, ws, we))
+        for concept in dict.fromkeys(c for _, _, c in mentions):  # one practice per mechanism and sentence
+            spans = windows[concept.id]
+            window = "，".join(text[ws:we] for _, _, ws, we in spans)
+            ms, me = spans[0][:2]
             stage = "plan" if sent.modality == "planned" else _stage(window)
             scope, codes = scope_of(window, report) if stage in ("pilot", "expand", "adopt") else ((), ())
             out.append(Practice(report.body, year_before(text, ms, sent.year), concept.id, concept.label_zh, stage,
