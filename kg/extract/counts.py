@@ -143,6 +143,9 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
             else:
                 continue
             concept = measures.best(measure)
+            at = text.find(measure, m_start, m_end)
+            if at >= 0:  # the phrase as written (traditional characters stay traditional)
+                measure = report.text[sent.start + at: sent.start + at + len(measure)]
             ev = Evidence.of(report.text, sent, m_start, m_end)
             count = Count(report.body, year_before(text, q.start, sent.year), measure, concept.id if concept else None,
                           q.value, q.unit, q.bound, q.low, q.high, sent.modality, ev)
