@@ -357,7 +357,7 @@ def detect_metadata(r: Report) -> None:
         r.years = [int(date[1]) - 1]
     elif year_in_head:
         r.years = [year_in_head]
-    for pos, line in lines[1:]:
+    for pos, line in lines:
         bare = re.sub(r"[\s>》»:：]+$", "", line)
         if len(line) <= 30 and not re.search(r"[，。；]", line) and (
             any(bare.endswith(h) or bare.startswith(h) for h in planned_heads)

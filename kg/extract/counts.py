@@ -143,6 +143,8 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
             else:
                 continue
             concept = measures.best(measure)
+            if q.chinese and concept is None:  # 两个毫不动摇: a numeral in words counts only a known measure
+                continue
             at = text.find(measure, m_start, m_end)
             if at >= 0:  # the phrase as written (traditional characters stay traditional)
                 measure = report.text[sent.start + at: sent.start + at + len(measure)]
