@@ -213,11 +213,12 @@ def docs(out: Annotated[Path, typer.Option("--out", "-o")] = Path("site")) -> No
 
 
 @app.command("eval")
-def eval_cmd(gold_dir: Path) -> None:
+def eval_cmd(gold_dir: Path,
+             texts: Annotated[Path | None, typer.Option("--texts", help="folder of the texts, if not beside the gold")] = None) -> None:
     """Precision, recall and F1 per kind against NAME.txt + NAME.gold.jsonl pairs, with every miss."""
     from kg.evaluate import evaluate
 
-    typer.echo(evaluate(gold_dir).text())
+    typer.echo(evaluate(gold_dir, texts).text())
 
 
 @app.command("push")

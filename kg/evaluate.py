@@ -69,10 +69,11 @@ def _same_count(g: dict, p: dict) -> bool:
     return _count_key(g) == _count_key(p) and (gm in pm or pm in gm)
 
 
-def evaluate(folder: str | Path) -> Evaluation:
+def evaluate(folder: str | Path, texts: str | Path | None = None) -> Evaluation:
+    """Score every ``NAME.gold.jsonl`` in ``folder`` against ``NAME.txt`` beside it (or in ``texts``)."""
     ev = Evaluation()
     for gold_file in sorted(Path(folder).glob("*.gold.jsonl")):
-        text_file = gold_file.with_name(gold_file.name.replace(".gold.jsonl", ".txt"))
+        text_file = Path(texts or folder) / gold_file.name.replace(".gold.jsonl", ".txt")
         gold = [json.loads(line) for line in gold_file.read_text(encoding="utf-8").splitlines() if line.strip()]
         report = read(text_file)
         pred = [fact_to_json(f) for f in extract(report).facts]

@@ -81,3 +81,17 @@ def test_dev_set_scores():
     assert c.tp >= 80 and m.tp >= 27
     assert ev.bodies_right == ev.reports >= 9
     assert ev.modality_errors == [] and ev.stage_errors == []
+
+
+def test_seed_gold_scores():
+    """The seeds' full gold (tests/data/seeds-gold): the two known misses are listed, nothing else."""
+    from pathlib import Path
+
+    from kg.evaluate import evaluate
+
+    root = Path(__file__).parent
+    ev = evaluate(root / "data" / "seeds-gold", root.parent / "seeds")
+    assert ev.misses == ["003_ff0f401e9b94a24c.txt: count 满意度测评 4项", "003_ff0f401e9b94a24c.txt: count 列席市人大常委会会议 52人次"]
+    assert len(ev.false_positives) == 2
+    assert ev.scores["count"].tp == 103 and ev.scores["mechanism"].tp == 59
+    assert ev.bodies_right == ev.reports == 5 and ev.modality_errors == []
