@@ -36,8 +36,11 @@ LIGHT = re.compile(
     r"批准|通过|确定|实施|落实|选派|对|就|向|为|有|达到|实现|共有|设立|建立|整理|梳理|依托|指导)+"
 )
 TRAIL = re.compile(
-    r"(?:(?:共|累计|先后|全年)?(?:召开|开展|举办|举行|组织|作出|做出)了?|达到|达|为|是|约|共|共计|合计|累计|总数|分别为|分别|等|的|了|已|均|共有)+$"
+    r"(?:(?:共|累计|先后|全年)?(?:召开|开展|举办|举行|组织|作出|做出)了?|达到|达|为|是|约|共|共计|合计|累计|总数|分别为|分别|等|的|了|已|均|共有|和|及|与)+$"
 )
+# Classifiers bind to the noun that follows them (21个部门); verbal measures such as 次 and 人次
+# count the event named before them.
+CLASSIFIERS = frozenset("个名件项部家所处户位份篇条")
 AFTER_STOP = re.compile(
     r"全部|均|都|已|参加|参与|进行|开展|面向|分别|得到|重点|办结|深入|共同|按|确立|作为|提出|得以|实现|纳入|对|选举|"
     r"[和及与](?=\d)|、(?=\d)"
@@ -95,7 +98,14 @@ def _after(text: str, pos: int) -> str:
     if text.startswith(("、", "和", "及"), pos):  # 议案2件、建议136件: the next item of a list, not this count's noun
         return ""
     end = pos
-    while end < len(text) and end - pos < 24 and text[end] not in HARD_STOPS:
+    while end < len(text) and end - pos < 24:
+        if text[end] in "（(":  # 镇（街道）人大代表之家: a short parenthesis belongs to the phrase
+            close = re.search(r"[）)]", text[end: end + 6])
+            if close and end > pos:
+                end += close.end()
+                continue
+        if text[end] in HARD_STOPS:
+            break
         if AFTER_STOP.match(text, end) and end > pos:
             break
         if text[end].isdigit():
@@ -130,8 +140,10 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
             after = _after(text, q.end)
             if after in levels:  # 在4个旗县开展试点: a scope, not a count
                 continue
+            closes_clause = q.end + len(after) >= len(text) or text[q.end + len(after)] in HARD_STOPS
             use_after = bool(after) and (
-                not before or raw_before.rstrip().endswith(("的", "等", "了")) or not _names_tail(before))
+                not before or raw_before.rstrip().endswith(("的", "等", "了")) or not _names_tail(before)
+                or (q.unit in CLASSIFIERS and closes_clause and len(after) <= 6))
             if use_after:
                 measure, m_start, m_end = after, q.start, q.end + len(after)
             elif before:
