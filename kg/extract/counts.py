@@ -143,7 +143,7 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
             closes_clause = q.end + len(after) >= len(text) or text[q.end + len(after)] in HARD_STOPS
             use_after = bool(after) and (
                 not before or raw_before.rstrip().endswith(("的", "等", "了")) or not _names_tail(before)
-                or (q.unit in CLASSIFIERS and closes_clause and len(after) <= 6))
+                or (q.unit in CLASSIFIERS and closes_clause and 2 <= len(after) <= 6))
             if use_after:
                 measure, m_start, m_end = after, q.start, q.end + len(after)
             elif before:
