@@ -16,13 +16,12 @@ from pathlib import Path
 
 from kg import lexicon
 from kg.extract import VERSION, extract
-from kg.rdf import ID, bind_prefixes, graph_iri, report_graph
+from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, report_graph, split_entities
 from kg.report import ReadError, read
 from kg.store import OxigraphStore
 from kg.validate import validate
 
 TEXT_SUFFIXES = {".txt", ".text", ".html", ".htm"}
-ONTOLOGY_GRAPH = str(ID["graph/ontology"])
 EXIT_OK, EXIT_INVALID, EXIT_PARTIAL = 0, 1, 3
 
 
@@ -129,7 +128,9 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
             old = cache.get(res.path, {}).get("graph")
             if old and old != res.graph:  # the text changed, so did its graph IRI: drop the stale one
                 store.remove_graph(old)
-            store.replace_graph(res.graph, nt)
+            facts, entities = split_entities(nt)
+            store.replace_graph(res.graph, facts)
+            store.add_to_graph(ENTITIES_GRAPH, entities)
             cache[res.path] = {"size": _size(Path(res.path)), "mtime": _mtime(Path(res.path)), **{
                 k: v for k, v in asdict(res).items() if k in ("graph", "checksum", "triples", "facts")}}
         results.append(res)

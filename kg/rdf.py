@@ -33,6 +33,21 @@ QUOTE_CONTEXT = 16
 COUNTS_DATASET = ID["dataset/counts"]
 
 
+ONTOLOGY_GRAPH = str(ID["graph/ontology"])
+ENTITIES_GRAPH = str(ID["graph/entities"])
+_ENTITY_SUBJECTS = tuple(f"<{ID}{kind}/" for kind in ("place", "body", "law"))
+
+
+def split_entities(nt: str) -> tuple[str, str]:
+    """(facts, entities) of a report's N-Triples. Places, bodies and laws are shared by many
+    reports: in the store they live once, in the entities graph, so that a union of the report
+    graphs does not repeat a body's label once per report (Oxigraph's union keeps duplicates)."""
+    facts, entities = [], []
+    for line in nt.splitlines(keepends=True):
+        (entities if line.startswith(_ENTITY_SUBJECTS) else facts).append(line)
+    return "".join(facts), "".join(entities)
+
+
 def bind_prefixes(g: Graph) -> Graph:
     for p, ns in PREFIXES.items():
         g.bind(p, ns, override=True)

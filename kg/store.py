@@ -138,6 +138,12 @@ class OxigraphStore:
         self.store.remove_graph(g) if self.store.contains_named_graph(g) else None
         self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=g)
 
+    def add_to_graph(self, iri: str, graph: Graph | str | bytes) -> None:
+        """Add triples to a named graph (a triple already there stays once)."""
+        import pyoxigraph
+
+        self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(iri))
+
     def remove_graph(self, iri: str) -> None:
         import pyoxigraph
 

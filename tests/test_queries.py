@@ -77,4 +77,4 @@ def test_updates_and_malformed_queries_are_refused(built):
         built.rows("DROP ALL")
     with pytest.raises(QuerySyntaxError, match=r"1:\d+"):
         built.rows("SELECT * WHERE { ?s ?p }")
-    assert len(built.store.graphs()) == 6
+    assert len(built.store.graphs()) == 7
