@@ -91,8 +91,10 @@ class KnowledgeGraph:
                 format="nt")
         return g
 
-    def network(self, kind: str = "bipartite", modality: str = "reported"):
-        return _network.build_graph(self.store, kind, modality)
+    def network(self, kind: str = "bipartite", modality: str = "reported", mechanism: tuple[str, ...] = (),
+                province: str | None = None, hierarchy: bool = False):
+        """A networkx graph: bipartite, mechanisms (co-adoption), bodies (similarity) or diffusion."""
+        return _network.build_graph(self.store, kind, modality, mechanism, province, hierarchy)
 
     def export(self, fmt: str = "ttl", path: str | Path | None = None) -> bytes:
         if not isinstance(self.store, OxigraphStore):

@@ -160,15 +160,27 @@ def export(fmt: Annotated[str, typer.Option("--format", "-f", help="ttl|nt|nq|tr
 
 
 @app.command()
-def network(kind: Annotated[str, typer.Option("--kind", help="bipartite|mechanisms|bodies")] = "bipartite",
-            out: Annotated[Path, typer.Option("--out", "-o", help=".png .svg .graphml .gexf")] = Path("build/network.png"),
+def network(kind: Annotated[str, typer.Option("--kind", help="bipartite|mechanisms|bodies|diffusion")] = "bipartite",
+            out: Annotated[Path | None, typer.Option("--out", "-o", help=".png .svg .html .graphml .gexf")] = None,
+            mechanism: Annotated[list[str] | None, typer.Option("--mechanism", help="keep these mechanisms (diffusion: the one)")] = None,
+            province: Annotated[str | None, typer.Option("--province", help="keep bodies in this province, e.g. 四川省")] = None,
+            hierarchy: Annotated[bool, typer.Option("--hierarchy", help="add province and prefecture nodes")] = False,
+            show_stats: Annotated[bool, typer.Option("--stats", help="print centralities, communities, co-adoption")] = False,
             modality: Annotated[str, typer.Option("--modality")] = "reported", store: StoreOpt = Path("build")) -> None:
-    """Draw or write a mechanism network."""
+    """Draw, write or measure a mechanism network."""
     from kg import network as net
 
-    g = _open(store, None).network(kind, modality)
-    net.write(g, out)
-    typer.echo(f"wrote {out} ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges)")
+    try:
+        g = net.build_graph(_open(store, None).store, kind, modality, tuple(mechanism or ()), province, hierarchy)
+    except ValueError as e:
+        _fail(str(e), 2)
+    if show_stats:
+        for name, df in net.stats(g).items():
+            typer.echo(f"== {name}\n{df.head(30).to_string(index=False)}\n")
+    if out or not show_stats:
+        out = out or Path("build/network.png")
+        net.write(g, out)
+        typer.echo(f"wrote {out} ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges)")
 
 
 @app.command()

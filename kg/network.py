@@ -12,42 +12,108 @@ from itertools import combinations
 from pathlib import Path
 
 import networkx as nx
+import pandas as pd
 
 from kg import queries
+from kg.places import gazetteer
 from kg.store import Store
 
-KINDS = ("bipartite", "mechanisms", "bodies")
+KINDS = ("bipartite", "mechanisms", "bodies", "diffusion")
+STAGES = ("pilot", "adopt", "expand", "implement", "plan")
 STAGE_COLOURS = {"pilot": "#d62728", "adopt": "#ff7f0e", "expand": "#2ca02c", "implement": "#7f7f7f", "plan": "#9467bd"}
 LEVEL_COLOURS = {"province": "#08306b", "prefecture": "#2171b5", "county": "#6baed6", "township": "#c6dbef", "national": "#000000"}
 
 
-def bipartite(store: Store, modality: str = "reported") -> nx.Graph:
-    """Bodies and mechanisms; an edge when a body reports practising a mechanism."""
+def _regions(place_code: str) -> dict[str, str]:
+    """Province and prefecture names of a division code, from the gazetteer."""
+    gaz = gazetteer()
+    place = gaz.by_code.get(place_code)
+    chain = gaz.chain(place) if place else []
+    return {lvl: next((p.name for p in chain if p.level == lvl), "") for lvl in ("province", "prefecture")}
+
+
+def bipartite(store: Store, modality: str = "reported", mechanisms: tuple[str, ...] = (), province: str | None = None,
+              hierarchy: bool = False) -> nx.Graph:
+    """Bodies and mechanisms; an edge when a body reports practising a mechanism. ``mechanisms`` and
+    ``province`` filter; ``hierarchy`` adds province and prefecture nodes that contain the bodies."""
     rows = store.query(queries.get("body-mechanism-edges").bind({"modality": modality})).rows
     g = nx.Graph(kind="bipartite")
     for r in rows:
+        regions = _regions(str(r["place_code"]))
+        if (mechanisms and r["mechanism"] not in mechanisms) or (province and province not in (regions["province"],)):
+            continue
         b, m = f"body:{r['body_zh']}", f"mechanism:{r['mechanism']}"
         g.add_node(b, kind="body", label=r["body_zh"], label_zh=r["body_zh"], level=r["level"] or "",
-                   place_code=str(r["place_code"]), iri=r["body"])
+                   place_code=str(r["place_code"]), iri=r["body"], **regions)
         g.add_node(m, kind="mechanism", label=r["label_zh"], label_zh=r["label_zh"], label_en=r["label_en"], id=r["mechanism"])
         stages = sorted(s for s in (r["stages"] or "").split(",") if s)
-        g.add_edge(b, m, stages=",".join(stages), stage=_strongest(stages), years=r["years"] or "",
+        g.add_edge(b, m, kind="practice", stages=",".join(stages), stage=_strongest(stages), years=r["years"] or "",
                    weight=int(r["evidence_count"]), evidence=r["example"] or "")
+    if hierarchy:
+        add_hierarchy(g)
     return g
 
 
+def add_hierarchy(g: nx.Graph) -> nx.Graph:
+    """Province → prefecture → body edges (kind "contains") so that bodies group by region."""
+    for n, d in list(g.nodes(data=True)):
+        if d.get("kind") != "body":
+            continue
+        child = n
+        for lvl in ("prefecture", "province"):
+            name = d.get(lvl)
+            if not name or name == d.get("label", "").removesuffix("人大常委会"):
+                continue
+            node = f"place:{name}"
+            g.add_node(node, kind="place", label=name, label_zh=name, level=lvl)
+            g.add_edge(node, child, kind="contains", weight=1)
+            child = node
+    return g
+
+
+def diffusion(store: Store, mechanism: str = "livelihood-project-voting") -> nx.DiGraph:
+    """For one mechanism: each body with the first year it reports the mechanism and its stage path
+    (pilot → adopt → expand …), linked from its province in the order bodies took it up."""
+    from kg.tables import table
+
+    t = table(store, "practices")
+    t = t[(t.mechanism == mechanism) & (t.modality == "reported")]
+    g = nx.DiGraph(kind="diffusion", mechanism=mechanism)
+    for body, rows in t.groupby("body_zh"):
+        rows = rows.sort_values(["year", "start"])
+        path = list(dict.fromkeys(rows.stage))
+        first = int(rows.year.min()) if rows.year.notna().any() else None
+        regions = {k: "" if pd.isna(rows[k].iloc[0]) else str(rows[k].iloc[0]) for k in ("province", "prefecture")}
+        g.add_node(f"body:{body}", kind="body", label=str(body), first_year=first or 0, stage_path="→".join(path),
+                   stage=_strongest(path), level=str(rows.level.iloc[0]), evidence=str(rows.quote.iloc[0]), **regions)
+    for prov, nodes in sorted(_by(g, "province").items()):
+        root = f"place:{prov}" if prov else "place:?"
+        g.add_node(root, kind="place", label=prov or "?", level="province", first_year=0, stage_path="", stage="")
+        for n in sorted(nodes, key=lambda n: (g.nodes[n]["first_year"], n)):
+            g.add_edge(root, n, year=g.nodes[n]["first_year"], weight=1)
+    return g
+
+
+def _by(g: nx.Graph, attr: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for n, d in g.nodes(data=True):
+        if d.get("kind") == "body":
+            out.setdefault(d.get(attr, ""), []).append(n)
+    return out
+
+
 def _strongest(stages: list[str]) -> str:
-    return next((s for s in ("pilot", "adopt", "expand", "implement", "plan") if s in stages), "implement")
+    return next((s for s in STAGES if s in stages), "implement")
 
 
-def mechanisms(store: Store, modality: str = "reported") -> nx.Graph:
+def mechanisms(store: Store, modality: str = "reported", **filters) -> nx.Graph:
     """Mechanism co-adoption: weight = number of bodies that practise both."""
-    return _project(bipartite(store, modality), "mechanism")
+    return _project(bipartite(store, modality, **filters), "mechanism")
 
 
-def bodies(store: Store, modality: str = "reported") -> nx.Graph:
+def bodies(store: Store, modality: str = "reported", **filters) -> nx.Graph:
     """Body similarity: weight = number of mechanisms both practise."""
-    return _project(bipartite(store, modality), "body")
+    return _project(bipartite(store, modality, **filters), "body")
 
 
 def _project(b: nx.Graph, kind: str) -> nx.Graph:
@@ -55,18 +121,46 @@ def _project(b: nx.Graph, kind: str) -> nx.Graph:
     keep = sorted(n for n, d in b.nodes(data=True) if d["kind"] == kind)
     g.add_nodes_from((n, b.nodes[n]) for n in keep)
     weights: Counter[tuple[str, str]] = Counter()
-    for other in (n for n, d in b.nodes(data=True) if d["kind"] != kind):
-        for u, v in combinations(sorted(b.neighbors(other)), 2):
+    for other in (n for n, d in b.nodes(data=True) if d["kind"] not in (kind, "place")):
+        for u, v in combinations(sorted(x for x in b.neighbors(other) if b.nodes[x]["kind"] == kind), 2):
             weights[(u, v)] += 1
     for (u, v), w in sorted(weights.items()):
         g.add_edge(u, v, weight=w)
     return g
 
 
-def build_graph(store: Store, kind: str = "bipartite", modality: str = "reported") -> nx.Graph:
+def build_graph(store: Store, kind: str = "bipartite", modality: str = "reported", mechanism: tuple[str, ...] = (),
+                province: str | None = None, hierarchy: bool = False) -> nx.Graph:
     if kind not in KINDS:
         raise ValueError(f"unknown network kind {kind!r}; choose one of {', '.join(KINDS)}")
-    return {"bipartite": bipartite, "mechanisms": mechanisms, "bodies": bodies}[kind](store, modality)
+    if kind == "diffusion":
+        return diffusion(store, mechanism[0] if mechanism else "livelihood-project-voting")
+    filters = {"mechanisms": tuple(mechanism), "province": province}
+    if kind == "bipartite":
+        return bipartite(store, modality, hierarchy=hierarchy, **filters)
+    return {"mechanisms": mechanisms, "bodies": bodies}[kind](store, modality, **filters)
+
+
+def stats(g: nx.Graph) -> dict[str, pd.DataFrame]:
+    """Centralities, Louvain communities (fixed seed) and, for the bipartite graph, the mechanisms
+    most often practised together."""
+    und = g.to_undirected() if g.is_directed() else g
+    deg = nx.degree_centrality(und)
+    btw = nx.betweenness_centrality(und)
+    comms = nx.community.louvain_communities(und, weight="weight", seed=7) if und.number_of_edges() else [set(und)]
+    community = {n: i for i, c in enumerate(sorted(comms, key=lambda c: (-len(c), sorted(c)))) for n in c}
+    nodes = pd.DataFrame([{"node": n, "label": d.get("label", n), "kind": d.get("kind", ""), "degree": und.degree(n),
+                           "degree_centrality": round(deg[n], 4), "betweenness": round(btw[n], 4), "community": community[n]}
+                          for n, d in und.nodes(data=True)])
+    out = {"nodes": nodes.sort_values(["degree", "node"], ascending=[False, True]).reset_index(drop=True)}
+    if g.graph.get("kind") == "bipartite":
+        co = _project(g, "mechanism")
+        pairs = [{"mechanism_a": co.nodes[u]["label"], "mechanism_b": co.nodes[v]["label"], "bodies": d["weight"]}
+                 for u, v, d in co.edges(data=True)]
+        out["co_adoption"] = (pd.DataFrame(pairs, columns=["mechanism_a", "mechanism_b", "bodies"])
+                              .sort_values(["bodies", "mechanism_a", "mechanism_b"], ascending=[False, True, True])
+                              .reset_index(drop=True))
+    return out
 
 
 @cache
@@ -80,9 +174,20 @@ def cjk_font() -> str:
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
+def layout(g: nx.Graph) -> dict:
+    """Spring layout (seeded: the same graph is drawn the same way every time)."""
+    return nx.spring_layout(g, seed=7, k=1.6 / max(1, g.number_of_nodes()) ** 0.5, weight="weight")
+
+
+def _title(g: nx.Graph) -> str:
+    return {"bipartite": "机构—机制网络 Body–mechanism network", "mechanisms": "机制共现网络 Mechanism co-adoption",
+            "bodies": "机构相似网络 Body similarity",
+            "diffusion": f"机制扩散 Diffusion of {g.graph.get('mechanism', '')}"}.get(g.graph.get("kind", ""), "network")
+
+
 def draw(g: nx.Graph, out: str | Path, title: str | None = None, label_top: int = 40) -> Path:
-    """PNG or SVG (by suffix). Colour by kind/stage/level, size by degree; only the best-connected
-    ``label_top`` nodes are labelled so that large networks stay legible."""
+    """PNG or SVG (by suffix). Colour by kind, level and stage, size by degree; only the
+    best-connected ``label_top`` nodes are labelled so that large networks stay legible."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -96,37 +201,87 @@ def draw(g: nx.Graph, out: str | Path, title: str | None = None, label_top: int 
     if g.number_of_nodes() == 0:
         ax.text(0.5, 0.5, "图为空 (empty graph)", ha="center", va="center", fontsize=16)
     else:
-        pos = nx.spring_layout(g, seed=7, k=1.6 / max(1, g.number_of_nodes()) ** 0.5, weight="weight")
+        pos = layout(g)
         deg = dict(g.degree(weight="weight"))
-        bodies = [n for n, d in g.nodes(data=True) if d.get("kind") == "body"]
-        mechs = [n for n, d in g.nodes(data=True) if d.get("kind") == "mechanism"]
+        by_kind = {k: [n for n, d in g.nodes(data=True) if d.get("kind") == k] for k in ("body", "mechanism", "place")}
         widths = [0.5 + 0.6 * d.get("weight", 1) for _, _, d in g.edges(data=True)]
-        if g.graph.get("kind") == "bipartite":
-            colours = [STAGE_COLOURS.get(d.get("stage"), "#bbbbbb") for _, _, d in g.edges(data=True)]
-        else:
-            colours = ["#999999"] * g.number_of_edges()
+        colours = [STAGE_COLOURS.get(d.get("stage"), "#bbbbbb") for _, _, d in g.edges(data=True)]
         nx.draw_networkx_edges(g, pos, ax=ax, width=widths, edge_color=colours, alpha=0.6)
-        nx.draw_networkx_nodes(g, pos, nodelist=bodies, ax=ax, node_shape="s",
-                               node_color=[LEVEL_COLOURS.get(g.nodes[n].get("level"), "#6baed6") for n in bodies],
-                               node_size=[250 + 120 * deg[n] for n in bodies], edgecolors="white")
-        nx.draw_networkx_nodes(g, pos, nodelist=mechs, ax=ax, node_color="#fdae6b",
-                               node_size=[150 + 90 * deg[n] for n in mechs], edgecolors="white")
+        stage_fill = g.graph.get("kind") == "diffusion"
+        nx.draw_networkx_nodes(g, pos, nodelist=by_kind["body"], ax=ax, node_shape="s", edgecolors="white",
+                               node_color=[STAGE_COLOURS.get(g.nodes[n].get("stage"), "#6baed6") if stage_fill
+                                           else LEVEL_COLOURS.get(g.nodes[n].get("level"), "#6baed6") for n in by_kind["body"]],
+                               node_size=[250 + 120 * deg[n] for n in by_kind["body"]])
+        nx.draw_networkx_nodes(g, pos, nodelist=by_kind["mechanism"], ax=ax, node_color="#fdae6b", edgecolors="white",
+                               node_size=[150 + 90 * deg[n] for n in by_kind["mechanism"]])
+        nx.draw_networkx_nodes(g, pos, nodelist=by_kind["place"], ax=ax, node_shape="D", node_color="#d9d9d9",
+                               edgecolors="#969696", node_size=220)
         top = sorted(g.nodes, key=lambda n: (-deg[n], n))[:label_top]
-        nx.draw_networkx_labels(g, pos, labels={n: g.nodes[n]["label"] for n in top}, ax=ax, font_size=9, font_family=family)
-        handles = [Line2D([], [], marker="s", ls="", color=LEVEL_COLOURS["county"], markersize=10, label="机构 body (县级 county)"),
-                   Line2D([], [], marker="s", ls="", color=LEVEL_COLOURS["prefecture"], markersize=10, label="机构 body (地级 prefecture)"),
-                   Line2D([], [], marker="o", ls="", color="#fdae6b", markersize=10, label="机制 mechanism")]
-        if g.graph.get("kind") == "bipartite":
+        labels = {n: g.nodes[n]["label"] + (f"\n{g.nodes[n]['first_year']} {g.nodes[n]['stage_path']}"
+                                            if stage_fill and g.nodes[n].get("kind") == "body" else "") for n in top}
+        nx.draw_networkx_labels(g, pos, labels=labels, ax=ax, font_size=9, font_family=family)
+        handles = [Line2D([], [], marker="o", ls="", color="#fdae6b", markersize=10, label="机制 mechanism")] if by_kind["mechanism"] else []
+        if not stage_fill:
+            handles += [Line2D([], [], marker="s", ls="", color=LEVEL_COLOURS[lv], markersize=10, label=f"机构 body ({lv})")
+                        for lv in ("province", "prefecture", "county") if any(g.nodes[n].get("level") == lv for n in by_kind["body"])]
+        if by_kind["place"]:
+            handles.append(Line2D([], [], marker="D", ls="", color="#d9d9d9", markersize=9, label="行政区 region"))
+        if g.graph.get("kind") in ("bipartite", "diffusion"):
             handles += [Line2D([], [], color=c, lw=2, label=f"阶段 stage: {s}") for s, c in STAGE_COLOURS.items()]
         ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=True)
-    ax.set_title(title or {"bipartite": "机构—机制网络 Body–mechanism network",
-                           "mechanisms": "机制共现网络 Mechanism co-adoption",
-                           "bodies": "机构相似网络 Body similarity"}.get(g.graph.get("kind", ""), "network"), fontsize=14)
+    ax.set_title(title or _title(g), fontsize=14)
     ax.axis("off")
     fig.tight_layout()
     fig.savefig(out)
     plt.close(fig)
     return out
+
+
+def write_html(g: nx.Graph, out: str | Path, title: str | None = None) -> Path:
+    """A self-contained interactive page (inline SVG and script, nothing loaded from elsewhere):
+    search by name, hover a node or an edge for its evidence sentence, drag to pan."""
+    import json
+
+    pos = layout(g) if g.number_of_nodes() else {}
+    nodes = [{"id": n, "x": round(float(pos[n][0]), 4), "y": round(float(pos[n][1]), 4), "label": d.get("label", n),
+              "kind": d.get("kind", ""), "info": " · ".join(f"{k}: {v}" for k, v in sorted(d.items()) if k not in ("label", "iri") and v != "")}
+             for n, d in g.nodes(data=True)]
+    edges = [{"s": u, "t": v, "stage": d.get("stage", ""), "w": d.get("weight", 1),
+              "info": d.get("evidence", "") or " · ".join(f"{k}: {v}" for k, v in sorted(d.items()))}
+             for u, v, d in g.edges(data=True)]
+    data = json.dumps({"nodes": nodes, "edges": edges, "stage": STAGE_COLOURS, "level": LEVEL_COLOURS},
+                      ensure_ascii=False).replace("</", "<\\/")
+    page = _HTML.replace("__TITLE__", title or _title(g)).replace("__DATA__", data)
+    out = Path(out)
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+_HTML = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>__TITLE__</title>
+<style>body{margin:0;font-family:'Noto Sans CJK SC',sans-serif}header{padding:8px 12px;background:#f3f3f3}
+#tip{position:fixed;max-width:420px;background:#fff;border:1px solid #999;padding:6px;font-size:13px;display:none}
+svg{width:100vw;height:calc(100vh - 48px)}text{pointer-events:none}.dim{opacity:.15}</style></head>
+<body><header><b>__TITLE__</b> <input id="q" placeholder="搜索 search…" size="24"></header>
+<svg id="svg" viewBox="-1.2 -1.2 2.4 2.4"></svg><div id="tip"></div>
+<script>
+const D=__DATA__, NS="http://www.w3.org/2000/svg", svg=document.getElementById("svg"), tip=document.getElementById("tip");
+const P={}; D.nodes.forEach(n=>P[n.id]=n);
+function el(t,a){const e=document.createElementNS(NS,t);for(const k in a)e.setAttribute(k,a[k]);svg.appendChild(e);return e}
+function show(ev,txt){tip.textContent=txt;tip.style.display="block";tip.style.left=(ev.clientX+12)+"px";tip.style.top=(ev.clientY+12)+"px"}
+function hide(){tip.style.display="none"}
+D.edges.forEach(e=>{const a=P[e.s],b=P[e.t];const l=el("line",{x1:a.x,y1:a.y,x2:b.x,y2:b.y,stroke:D.stage[e.stage]||"#bbb",
+ "stroke-width":0.004*(1+e.w),opacity:0.7});l.dataset.ends=e.s+"|"+e.t;l.onmousemove=ev=>show(ev,e.info);l.onmouseout=hide});
+D.nodes.forEach(n=>{const c=n.kind=="mechanism"?"#fdae6b":n.kind=="place"?"#d9d9d9":(D.level[(n.info.match(/level: (\\w+)/)||[])[1]]||"#6baed6");
+ const s=el("circle",{cx:n.x,cy:n.y,r:n.kind=="body"?0.03:0.022,fill:c,stroke:"#fff","stroke-width":0.004});s.dataset.id=n.id;
+ s.onmousemove=ev=>show(ev,n.label+" — "+n.info);s.onmouseout=hide;
+ const t=el("text",{x:n.x+0.03,y:n.y+0.01,"font-size":0.035});t.textContent=n.label;t.dataset.id=n.id});
+document.getElementById("q").oninput=ev=>{const q=ev.target.value.trim();svg.querySelectorAll("[data-id]").forEach(x=>
+ x.classList.toggle("dim",q!==""&&!P[x.dataset.id].label.includes(q)))};
+let drag=null;svg.onmousedown=e=>drag=[e.clientX,e.clientY,...svg.getAttribute("viewBox").split(" ").map(Number)];
+svg.onmouseup=()=>drag=null;svg.onmousemove=e=>{if(!drag)return;const k=drag[4]/svg.clientWidth;
+ svg.setAttribute("viewBox",[drag[2]-(e.clientX-drag[0])*k,drag[3]-(e.clientY-drag[1])*k,drag[4],drag[5]].join(" "))};
+</script></body></html>
+"""
 
 
 def write(g: nx.Graph, out: str | Path, fmt: str | None = None) -> Path:
@@ -135,10 +290,12 @@ def write(g: nx.Graph, out: str | Path, fmt: str | None = None) -> Path:
     fmt = fmt or out.suffix.lstrip(".").lower()
     if fmt in ("png", "svg"):
         return draw(g, out)
+    if fmt == "html":
+        return write_html(g, out)
     if fmt == "graphml":
         nx.write_graphml(g, out)
     elif fmt == "gexf":
         nx.write_gexf(g, out)
     else:
-        raise ValueError(f"unknown network format {fmt!r}: png, svg, graphml or gexf")
+        raise ValueError(f"unknown network format {fmt!r}: png, svg, html, graphml or gexf")
     return out

@@ -64,3 +64,37 @@ def test_cli_query_and_bad_param(built, tmp_path):
     assert [r["suggestions"] for r in rows] == [50, 492, 330, 140, 154]
     bad = runner.invoke(app, ["query", "bodies-by-mechanism", "-p", "mechanism=nope", "--store", store])
     assert bad.exit_code == 2 and "not a concept" in bad.output
+
+
+def test_diffusion(built):
+    d = built.network("diffusion", mechanism=("livelihood-project-voting",))
+    got = {d.nodes[n]["label"]: (d.nodes[n]["first_year"], d.nodes[n]["stage_path"]) for n in d if d.nodes[n]["kind"] == "body"}
+    assert got == {"会东县人大常委会": (2020, "pilot"), "大足区人大常委会": (2022, "adopt"), "大方县人大常委会": (2022, "implement"),
+                   "巴彦淖尔市人大常委会": (2020, "implement→pilot")}
+    assert sorted(d.edges) == [("place:内蒙古自治区", "body:巴彦淖尔市人大常委会"), ("place:四川省", "body:会东县人大常委会"),
+                               ("place:贵州省", "body:大方县人大常委会"), ("place:重庆市", "body:大足区人大常委会")]
+
+
+def test_hierarchy_filters_and_stats(built):
+    h = built.network("bipartite", hierarchy=True)
+    assert h.has_edge("place:四川省", "place:凉山彝族自治州") and h.has_edge("place:凉山彝族自治州", "body:会东县人大常委会")
+    assert h.has_edge("place:内蒙古自治区", "body:巴彦淖尔市人大常委会")  # a prefecture body hangs under its province
+    sc = built.network("bipartite", province="四川省")
+    assert {d["label"] for _, d in sc.nodes(data=True) if d["kind"] == "body"} == {"会东县人大常委会"}
+    one = built.network("bipartite", mechanism=("first-topic",))
+    assert sorted(one.nodes) == ["body:绛县人大常委会", "mechanism:first-topic"]
+    st = network.stats(built.network("bipartite"))
+    top = st["nodes"].iloc[0]
+    assert top["degree"] == max(dict(built.network("bipartite").degree()).values())
+    co = st["co_adoption"]
+    first = co.iloc[0]
+    assert first["bodies"] == co["bodies"].max() == 3
+
+
+def test_html_is_self_contained(built, tmp_path):
+    import re
+
+    page = network.write(built.network("bipartite"), tmp_path / "n.html").read_text(encoding="utf-8")
+    assert "会东县人大常委会" in page and "在嘎吉镇、野租乡试点开展" in page  # labels and evidence for hover
+    assert not re.search(r"(?:src|href)\s*=\s*[\"']?https?:", page) and "<link" not in page
+    assert "<script>" in page and 'id="q"' in page
