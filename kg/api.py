@@ -70,14 +70,16 @@ class KnowledgeGraph:
 
         return table(self.store, name)
 
-    def validate(self) -> ValidationReport:
-        """SHACL over every report graph in the store."""
+    def validate(self, progress=None) -> ValidationReport:
+        """SHACL over every report graph in the store; ``progress`` is called once per graph."""
         violations: list[Violation] = []
         entities = self.graph(ENTITIES_GRAPH) if ENTITIES_GRAPH in self.store.graphs() else Graph()
         for iri in self.store.graphs():
             if iri in (ONTOLOGY_GRAPH, ENTITIES_GRAPH):
                 continue
             violations.extend(validate(with_entities(self.graph(iri), entities)).violations)
+            if progress:
+                progress(iri)
         return ValidationReport(not violations, violations)
 
     def graph(self, iri: str) -> Graph:

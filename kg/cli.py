@@ -41,13 +41,18 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
     """Build reports into a validated graph store. Exit 0: all built; 3: some files failed, the rest
     were built; 1: nothing could be built."""
     from kg.build import build as run
+    from kg.build import collect
     from kg.paths import SEEDS
+    from kg.progress import Progress
+
+    paths = paths or [SEEDS]
+    bar = Progress(len(collect(paths)), "build")
 
     def progress(r) -> None:
         if not quiet:
-            typer.echo(f"{'ok  ' if r.ok else 'FAIL'} {r.path}", err=True)
+            bar.tick(note=("" if r.ok else "FAILED ") + Path(r.path).name)
 
-    result = run(paths or [SEEDS], out, jobs=jobs, progress=progress)
+    result = run(paths, out, jobs=jobs, progress=progress)
     typer.echo(result.summary())
     raise typer.Exit(result.exit_code)
 
@@ -77,7 +82,13 @@ def validate(store: StoreOpt = Path("build"),
 
         report = ValidationReport(not violations, violations)
     else:
-        report = _open(store, None).validate()
+        from kg.progress import Progress
+
+        kg_ = _open(store, None)
+        from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH
+
+        bar = Progress(len(set(kg_.store.graphs()) - {ONTOLOGY_GRAPH, ENTITIES_GRAPH}), "validate")
+        report = kg_.validate(progress=lambda iri: bar.tick())
     typer.echo(report.text())
     raise typer.Exit(0 if report.conforms else 1)
 
@@ -242,8 +253,10 @@ def push_cmd(endpoint: Annotated[str, typer.Option("--endpoint", help="SPARQL qu
     from kg.store import RemoteStore, push
 
     src = _open(store, None).store
-    result = push(src, RemoteStore(endpoint, graph_store),
-                  progress=lambda iri, i, n: typer.echo(f"[{i}/{n}] {iri}", err=True))
+    from kg.progress import Progress
+
+    bar = Progress(len(src.graphs()), "push")
+    result = push(src, RemoteStore(endpoint, graph_store), progress=lambda iri, i, n: bar.tick(note=iri.rsplit("/", 1)[-1]))
     typer.echo(result.summary())
     raise typer.Exit(0 if result.ok else 1)
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
+from conftest import SEEDS
 
 from kg import queries
-from kg.server import OxigraphServer
+from kg.build import build
+from kg.server import OxigraphServer, free_port
 from kg.store import RemoteStore, StoreError, push
 
 
@@ -74,3 +80,22 @@ def test_unreachable_server_is_a_clear_error(tmp_path):
     remote = RemoteStore(f"http://127.0.0.1:{free_port()}/query", retries=1, backoff=0.01)
     with pytest.raises(StoreError, match="gave up after 2 attempts"):
         remote.query("ASK {}")
+
+
+def test_kg_serve_answers_read_only(tmp_path):
+    out = tmp_path / "b"
+    build([SEEDS / "004_73afdd1df5b9533d.txt"], out)
+    port = free_port()
+    kg_exe = os.path.join(os.path.dirname(sys.executable), "kg")
+    proc = subprocess.Popen([kg_exe, "serve", "--store", str(out), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        remote = RemoteStore(f"http://127.0.0.1:{port}/query", retries=8, backoff=0.1)
+        rows = remote.query(queries.get("counts").bind({"body": "绛县人大常委会", "measure": "council-of-chairpersons-meeting"})).rows
+        assert [r["value"] for r in rows] == [14]
+        before = remote.triple_count()
+        with pytest.raises(StoreError):
+            RemoteStore(remote.endpoint, retries=0).update("DROP ALL")
+        assert remote.triple_count() == before > 0
+    finally:
+        proc.terminate()
+        proc.wait(10)
