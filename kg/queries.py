@@ -30,7 +30,7 @@ class ParamError(ValueError):
 @dataclass(frozen=True)
 class Param:
     name: str
-    type: str = "string"  # string | integer | year | iri | concept:<scheme>
+    type: str = "string"  # string | label (a zh label, matched through the index) | integer | year | iri | concept:<scheme>
     default: Any = None
     allowed: tuple[str, ...] = ()
     description: str = ""
@@ -39,10 +39,9 @@ class Param:
         """The SPARQL term for ``value``: the only path from user input into a query."""
         if self.allowed and str(value) not in self.allowed:
             raise ParamError(f"{self.name}={value!r} is not one of: {', '.join(self.allowed)}")
-        if self.type == "string":
-            s = str(value)
-            esc = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-            return f'"{esc}"'
+        if self.type in ("string", "label"):
+            esc = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+            return f'"{esc}"@zh' if self.type == "label" else f'"{esc}"'
         if self.type in ("integer", "year"):
             if not re.fullmatch(r"-?\d+", str(value).strip()):
                 raise ParamError(f"{self.name} must be a whole number, not {value!r}")
