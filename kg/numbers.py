@@ -110,7 +110,7 @@ def find_quantities(text: str) -> list[Quantity]:
     for m in _quantity_re().finditer(text):
         try:
             if m.group("pct"):
-                value, unit, chinese = Decimal(parse_chinese(m.group("pctnum"))), "%", True
+                value, unit, chinese = parse_number(m.group("pctnum")), "%", True
                 low = high = None
                 bound = "exact"
             else:
@@ -129,6 +129,12 @@ def find_quantities(text: str) -> list[Quantity]:
                         continue
                     bound, low = "range", value
         except (ValueError, KeyError):
+            continue
+        before = text[max(0, m.start() - 1): m.start()]
+        if chinese and before in ("数", "几", "好"):  # 数十次, 几百人: no number to report
+            continue
+        if chinese and before == "上" and not m.group("pre") and value in (100, 1000, 10000):  # 上百名, 上千人次
+            out.append(Quantity(m.start() - 1, m.end(), plain(value), unit, "at_least", plain(value), None, chinese))
             continue
         if m.group("suf") or m.group("post"):
             bound = SUFFIX_BOUNDS[m.group("suf") or m.group("post")]

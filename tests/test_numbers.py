@@ -51,6 +51,11 @@ def q(text: str):
     ("任免5批次61人次", [(5, "批次", "exact", None, None, "5批次"), (61, "人次", "exact", None, None, "61人次")]),
     ("联系群众1.56万人次", [(15600, "人次", "exact", None, None, "1.56万人次")]),
     ("2019—2020年度", []),
+    ("满意率百分之九十八点六", [(Decimal("98.6"), "%", "exact", None, None, "百分之九十八点六")]),
+    ("开展活动数十次", []),
+    ("几百人参加", []),
+    ("接待群众上千人次", [(1000, "人次", "at_least", 1000, None, "上千人次")]),
+    ("会上3名代表发言", [(3, "名", "exact", None, None, "3名")]),
 ])
 def test_quantities(text, expected):
     assert q(text) == expected
