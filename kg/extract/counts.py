@@ -138,8 +138,8 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
             raw_before = text[begin: q.start]
             before, with_verbs = _clean_before(raw_before)
             after = _after(text, q.end)
-            if after in levels:  # 在4个旗县开展试点: a scope, not a count
-                continue
+            if after in levels or (re.search(r"在[^，,；;]{0,4}$", raw_before) and after.startswith(tuple(levels))):
+                continue  # 在全市4个旗县开展试点: a scope, not a count
             closes_clause = q.end + len(after) >= len(text) or text[q.end + len(after)] in HARD_STOPS
             use_after = bool(after) and (
                 not before or raw_before.rstrip().endswith(("的", "等", "了")) or not _names_tail(before)
