@@ -80,6 +80,8 @@ class KnowledgeGraph:
             violations.extend(validate(with_entities(self.graph(iri), entities)).violations)
             if progress:
                 progress(iri)
+        # one pass over what reports share: a body must not get two places or two levels from two reports
+        violations.extend(validate(entities).violations)
         return ValidationReport(not violations, violations)
 
     def graph(self, iri: str) -> Graph:
