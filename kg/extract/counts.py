@@ -41,6 +41,7 @@ TRAIL = re.compile(
 # Classifiers bind to the noun that follows them (21个部门); verbal measures such as 次 and 人次
 # count the event named before them.
 CLASSIFIERS = frozenset("个名件项部家所处户位份篇条")
+VERBAL = re.compile(LIGHT.pattern + r"|^(?:进站|接待|走访|列席|出席|视察|参加|参与|联系)")
 AFTER_STOP = re.compile(
     r"全部|均|都|已|参加|参与|进行|开展|面向|分别|得到|重点|办结|深入|共同|按|确立|作为|提出|得以|实现|纳入|对|选举|"
     r"[和及与](?=\d)|、(?=\d)"
@@ -143,7 +144,7 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
             closes_clause = q.end + len(after) >= len(text) or text[q.end + len(after)] in HARD_STOPS
             use_after = bool(after) and (
                 not before or raw_before.rstrip().endswith(("的", "等", "了")) or not _names_tail(before)
-                or (q.unit in CLASSIFIERS and closes_clause and 2 <= len(after) <= 6))
+                or (q.unit in CLASSIFIERS and closes_clause and 2 <= len(after) <= 6 and not VERBAL.match(after)))
             if use_after:
                 measure, m_start, m_end = after, q.start, q.end + len(after)
             elif before:
