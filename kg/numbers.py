@@ -22,9 +22,10 @@ FULLWIDTH = str.maketrans("０１２３４５６７８９．％，", "0123456789
 
 
 def parse_chinese(s: str) -> int:
-    """A Chinese numeral as an integer: 十七 → 17, 一百二十 → 120, 两千零五 → 2005, 一二〇 → 120.
+    """A Chinese numeral as an integer; ValueError on anything else.
 
-    Raises ValueError on anything else.
+    >>> parse_chinese("十七"), parse_chinese("一百二十"), parse_chinese("两千零五"), parse_chinese("二〇二三")
+    (17, 120, 2005, 2023)
     """
     if not s or any(ch not in CN_CHARS for ch in s):
         raise ValueError(f"not a Chinese numeral: {s!r}")
@@ -105,7 +106,11 @@ def _quantity_re() -> re.Pattern[str]:
 
 
 def find_quantities(text: str) -> list[Quantity]:
-    """Every number followed by a unit, with its bound. Whether it is a count is decided later."""
+    """Every number followed by a unit, with its bound. Whether it is a count is decided later.
+
+    >>> [(str(q.value), q.unit, q.bound) for q in find_quantities("开展视察10余次，满意率达98.6%，举办1至2期培训班")]
+    [('10', '次', 'approx'), ('98.6', '%', 'exact'), ('1', '期', 'range')]
+    """
     out = []
     for m in _quantity_re().finditer(text):
         try:

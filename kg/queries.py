@@ -36,7 +36,13 @@ class Param:
     description: str = ""
 
     def term(self, value: Any) -> str:
-        """The SPARQL term for ``value``: the only path from user input into a query."""
+        """The SPARQL term for ``value``: the only path from user input into a query.
+
+        >>> print(Param("body", "label").term('x" } ; DROP ALL ; #'))
+        "x\\" } ; DROP ALL ; #"@zh
+        >>> Param("mechanism", "concept:mechanism").term("dual-contact")
+        '<https://w3id.org/npc-kg/mechanism/dual-contact>'
+        """
         if self.allowed and str(value) not in self.allowed:
             raise ParamError(f"{self.name}={value!r} is not one of: {', '.join(self.allowed)}")
         if self.type in ("string", "label"):

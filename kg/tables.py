@@ -15,7 +15,15 @@ _INTS = ("year", "start", "end")
 
 
 def table(store: Store, name: str) -> pd.DataFrame:
-    """The table as a DataFrame with analyst-friendly dtypes (nullable integers, floats, strings)."""
+    """The table as a DataFrame with analyst-friendly dtypes (nullable integers, floats, strings).
+
+    >>> import kg
+    >>> g = kg.build("seeds/004_73afdd1df5b9533d.txt", out="build/doctest-tables")
+    >>> t = table(g.store, "counts")
+    >>> t.loc[t.measure_zh == "主任会议", ["body_zh", "year", "value", "unit"]].values.tolist()
+    [['绛县人大常委会', 2023, 14.0, '次']]
+    >>> g.close()
+    """
     if name not in TABLES:
         raise ValueError(f"unknown table {name!r}; choose one of {', '.join(TABLES)}")
     rows = store.query(queries.get(f"table-{name}").bind())
