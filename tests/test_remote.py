@@ -99,3 +99,43 @@ def test_kg_serve_answers_read_only(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_retries_on_5xx_then_succeeds():
+    """A server that answers 503 twice and then 200: the client backs off and gets the rows."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    calls = []
+
+    class Flaky(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            calls.append(1)
+            if len(calls) <= 2:
+                self.send_response(503)
+                self.end_headers()
+                self.wfile.write(b"busy")
+                return
+            body = json.dumps({"head": {"vars": ["n"]}, "results": {"bindings": [
+                {"n": {"type": "literal", "value": "7", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        remote = RemoteStore(f"http://127.0.0.1:{httpd.server_port}/query", retries=3, backoff=0.01)
+        assert remote.query("SELECT (7 AS ?n) WHERE {}").rows == [{"n": 7}]
+        assert len(calls) == 3
+        calls.clear()
+        with pytest.raises(StoreError, match=r"HTTP 503.*gave up after 2 attempts"):
+            RemoteStore(remote.endpoint, retries=1, backoff=0.01).query("ASK {}")
+    finally:
+        httpd.shutdown()
