@@ -175,8 +175,25 @@ def cjk_font() -> str:
 
 
 def layout(g: nx.Graph) -> dict:
-    """Spring layout (seeded: the same graph is drawn the same way every time)."""
-    return nx.spring_layout(g, seed=7, k=1.6 / max(1, g.number_of_nodes()) ** 0.5, weight="weight")
+    """Seeded, so the same graph is drawn the same way every time. Large bipartite graphs put the
+    mechanisms on a circle and each body near the mechanisms it practises (a spring layout collapses
+    hundreds of bodies into a ball)."""
+    mechs = sorted((n for n, d in g.nodes(data=True) if d.get("kind") == "mechanism"), key=lambda n: (-g.degree(n), n))
+    if g.number_of_nodes() <= 120 or not mechs:
+        return nx.spring_layout(g, seed=7, k=1.6 / max(1, g.number_of_nodes()) ** 0.5, weight="weight")
+    import math
+    import random
+
+    rnd = random.Random(7)
+    pos = {m: (math.cos(2 * math.pi * i / len(mechs)), math.sin(2 * math.pi * i / len(mechs))) for i, m in enumerate(mechs)}
+    for n in sorted(g):
+        if n in pos:
+            continue
+        around = [pos[m] for m in g.neighbors(n) if m in pos] or [(0.0, 0.0)]
+        x = sum(p[0] for p in around) / len(around)
+        y = sum(p[1] for p in around) / len(around)
+        pos[n] = (0.8 * x + rnd.gauss(0, 0.06), 0.8 * y + rnd.gauss(0, 0.06))
+    return pos
 
 
 def _title(g: nx.Graph) -> str:
@@ -203,20 +220,28 @@ def draw(g: nx.Graph, out: str | Path, title: str | None = None, label_top: int 
     else:
         pos = layout(g)
         deg = dict(g.degree(weight="weight"))
+        top_deg = max(deg.values()) or 1
+        big = g.number_of_nodes() > 120
+
+        def size(n: str, base: float, span: float) -> float:  # area grows with the square root of degree
+            return base + span * (deg[n] / top_deg) ** 0.5
         by_kind = {k: [n for n, d in g.nodes(data=True) if d.get("kind") == k] for k in ("body", "mechanism", "place")}
         widths = [0.5 + 0.6 * d.get("weight", 1) for _, _, d in g.edges(data=True)]
         colours = [STAGE_COLOURS.get(d.get("stage"), "#bbbbbb") for _, _, d in g.edges(data=True)]
-        nx.draw_networkx_edges(g, pos, ax=ax, width=widths, edge_color=colours, alpha=0.6)
+        nx.draw_networkx_edges(g, pos, ax=ax, width=[0.3] * len(widths) if big else widths, edge_color=colours,
+                               alpha=0.08 if big else 0.6)
         stage_fill = g.graph.get("kind") == "diffusion"
         nx.draw_networkx_nodes(g, pos, nodelist=by_kind["body"], ax=ax, node_shape="s", edgecolors="white",
                                node_color=[STAGE_COLOURS.get(g.nodes[n].get("stage"), "#6baed6") if stage_fill
                                            else LEVEL_COLOURS.get(g.nodes[n].get("level"), "#6baed6") for n in by_kind["body"]],
-                               node_size=[250 + 120 * deg[n] for n in by_kind["body"]])
+                               node_size=[size(n, 12 if big else 250, 60 if big else 900) for n in by_kind["body"]])
         nx.draw_networkx_nodes(g, pos, nodelist=by_kind["mechanism"], ax=ax, node_color="#fdae6b", edgecolors="white",
-                               node_size=[150 + 90 * deg[n] for n in by_kind["mechanism"]])
+                               node_size=[size(n, 80, 900) for n in by_kind["mechanism"]])
         nx.draw_networkx_nodes(g, pos, nodelist=by_kind["place"], ax=ax, node_shape="D", node_color="#d9d9d9",
                                edgecolors="#969696", node_size=220)
-        top = sorted(g.nodes, key=lambda n: (-deg[n], n))[:label_top]
+        ranked = sorted(g.nodes, key=lambda n: (g.nodes[n].get("kind") != "mechanism", -deg[n], n))
+        # in a large graph the bodies cluster in the middle: only the mechanisms on the rim are named
+        top = ranked[:label_top] if not big else [n for n in ranked if g.nodes[n].get("kind") == "mechanism"][:label_top]
         labels = {n: g.nodes[n]["label"] + (f"\n{g.nodes[n]['first_year']} {g.nodes[n]['stage_path']}"
                                             if stage_fill and g.nodes[n].get("kind") == "body" else "") for n in top}
         nx.draw_networkx_labels(g, pos, labels=labels, ax=ax, font_size=9, font_family=family)
