@@ -245,6 +245,15 @@ _ANAPHORA_LEVEL = {"县": "county", "区": "county", "旗": "county", "市": "pr
 _PASSING = ("列席", "参加", "配合", "赴", "向", "被", "协助", "邀请", "受")
 
 
+def _later_year_heading(heading: str, year: int) -> bool:
+    """"2023年>>", "二、2024年工作任务", "2024年主要打算": a heading about a later year opens the plans."""
+    m = re.search(r"((?:19|20)\d\d)年", heading)
+    if not m or int(m[1]) <= year:
+        return False
+    rest = heading[m.end():]
+    return rest == "" or bool(re.match(r"(?:的)?(?:主要)?(?:工作)?(?:任务|安排|打算|计划|思路|目标|重点|工作)", rest))
+
+
 def _lines(norm: str) -> list[tuple[int, str]]:
     out, pos = [], 0
     for line in norm.split("\n"):
@@ -361,7 +370,7 @@ def detect_metadata(r: Report) -> None:
         bare = re.sub(r"[\s>》»:：]+$", "", line)
         if len(line) <= 30 and not re.search(r"[，。；]", line) and (
             any(bare.endswith(h) or bare.startswith(h) for h in planned_heads)
-            or (r.years and re.fullmatch(r"((?:19|20)\d\d)年", bare) and int(bare[:4]) > r.years[-1])
+            or (r.years and _later_year_heading(bare, r.years[-1]))
         ):
             r.plan_start = pos
             break

@@ -97,3 +97,15 @@ def test_seed_gold_scores():
     assert len(ev.false_positives) == 2
     assert ev.scores["count"].tp == 103 and ev.scores["mechanism"].tp == 59
     assert ev.bodies_right == ev.reports == 5 and ev.modality_errors == []
+
+
+@pytest.mark.parametrize("heading", ["二、2024年工作任务", "2024年主要打算", "2024年>>", "今年的主要工作", "三、今后工作建议"])
+def test_plan_headings(heading):
+    r = from_text(f"某县人大常委会2023年工作报告\n2023年，常委会召开常委会会议8次。\n{heading}\n召开常委会会议6次。\n")
+    got = [(c.value, c.modality, c.year) for c in extract(r).counts]
+    assert got == [(8, "reported", 2023), (6, "planned", 2024)]
+
+
+def test_a_later_year_in_a_sentence_is_no_plan_heading():
+    r = from_text("某县人大常委会2023年工作报告\n2023年，常委会召开常委会会议8次。\n2024年是关键一年\n召开常委会会议6次。\n")
+    assert [c.modality for c in extract(r).counts] == ["reported", "reported"]
