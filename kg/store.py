@@ -123,6 +123,7 @@ class OxigraphStore:
         import pyoxigraph
 
         self.path = Path(path) if path else None
+        self.read_only = read_only
         if self.path is None:
             self.store = pyoxigraph.Store()
         elif read_only:
@@ -217,11 +218,8 @@ class OxigraphStore:
         import gc
 
         if getattr(self, "store", None) is not None:
-            if self.path is not None:
-                try:
-                    self.store.flush()
-                except OSError:
-                    pass
+            if self.path is not None and not self.read_only:
+                self.store.flush()
             self.store = None
             gc.collect()
 
