@@ -11,13 +11,14 @@ import time
 from pathlib import Path
 
 from bench.corpus import generate
+from bench.rdflib_worker import rdflib_worker
 from kg import queries
 from kg.build import build
 from kg.extract import extract
 from kg.paths import ROOT, SEEDS
 from kg.rdf import report_graph
 from kg.report import read
-from kg.store import MemoryStore, OxigraphStore
+from kg.store import OxigraphStore
 from kg.validate import validate
 
 OUT = ROOT / "bench" / "out"
@@ -35,22 +36,6 @@ def timed(fn):
     return result, time.perf_counter() - t
 
 
-def _rdflib_worker(store_path: str, conn) -> None:
-    """Child process: the whole store in rdflib memory, then one stored query per request."""
-    import pyoxigraph
-    from rdflib import Graph
-
-    src = OxigraphStore(store_path, read_only=True)
-    mem = MemoryStore()
-    for iri in src.graphs():
-        g = Graph()
-        g.parse(data=src.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.NamedNode(iri)), format="nt")
-        mem.replace_graph(iri, g)
-    conn.send("ready")
-    while (name := conn.recv()) is not None:
-        conn.send(timed(lambda name=name: mem.query(queries.get(name).bind()))[1])
-
-
 def rdflib_times(store_path: Path) -> dict[str, float | str]:
     """Each stored query on rdflib in memory, in a child process that is killed when a query passes
     the time limit (an abandoned rdflib query would otherwise keep eating memory and CPU)."""
@@ -61,8 +46,11 @@ def rdflib_times(store_path: Path) -> dict[str, float | str]:
     todo = list(queries.stored())
     while todo:
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_rdflib_worker, args=(str(store_path), child), daemon=True)
+        proc = ctx.Process(target=rdflib_worker, args=(str(store_path), child), daemon=True)
         proc.start()
+        if not parent.poll(1800):
+            proc.kill()
+            return {**out, **{name: "rdflib did not load the store in 30 min" for name in todo}}
         parent.recv()
         while todo:
             name = todo.pop(0)

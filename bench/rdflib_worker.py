@@ -1,0 +1,26 @@
+"""The child process of the rdflib comparison (a module of its own so that spawn can import it)."""
+
+from __future__ import annotations
+
+import time
+
+from kg import queries
+from kg.store import MemoryStore, OxigraphStore
+
+
+def rdflib_worker(store_path: str, conn) -> None:
+    """The whole store in rdflib memory, then one stored query per request; answers seconds."""
+    import pyoxigraph
+    from rdflib import Graph
+
+    src = OxigraphStore(store_path, read_only=True)
+    mem = MemoryStore()
+    for iri in src.graphs():
+        g = Graph()
+        g.parse(data=src.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.NamedNode(iri)), format="nt")
+        mem.replace_graph(iri, g)
+    conn.send("ready")
+    while (name := conn.recv()) is not None:
+        started = time.perf_counter()
+        mem.query(queries.get(name).bind())
+        conn.send(time.perf_counter() - started)
