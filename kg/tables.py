@@ -20,8 +20,10 @@ def table(store: Store, name: str) -> pd.DataFrame:
     >>> import kg
     >>> g = kg.build("seeds/004_73afdd1df5b9533d.txt", out="build/doctest-tables")
     >>> t = table(g.store, "counts")
-    >>> t.loc[t.measure_zh == "主任会议", ["body_zh", "year", "value", "unit"]].values.tolist()
-    [['绛县人大常委会', 2023, 14.0, '次']]
+    >>> t[["year", "value", "unit"]].dtypes.astype(str).tolist()
+    ['Int64', 'Float64', 'string']
+    >>> t.loc[t.measure_zh == "主任会议", ["year", "value", "unit"]].values.tolist()
+    [[2023, 14.0, '次']]
     >>> g.close()
     """
     if name not in TABLES:
