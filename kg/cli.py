@@ -61,34 +61,20 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
 def validate(store: StoreOpt = Path("build"),
              files: Annotated[list[Path] | None, typer.Argument(help="Turtle/TriG files instead of the store")] = None) -> None:
     """SHACL-validate the built graphs (or RDF files); exit 1 on any violation."""
-    from kg.validate import validate as check
-
     if files:
-        from rdflib import Dataset
+        from kg.validate import validate_files
 
-        violations = []
-        for f in files:
-            ds = Dataset()
-            try:
-                ds.parse(f, format="trig" if f.suffix == ".trig" else "turtle")
-            except Exception as e:
-                _fail(f"{f}: does not parse: {e}")
-            g = ds.default_graph
-            for ctx in ds.graphs():
-                for t in ctx:
-                    g.add(t)
-            violations.extend(check(g).violations)
-        from kg.validate import ValidationReport
-
-        report = ValidationReport(not violations, violations)
+        try:
+            report = validate_files(files)
+        except ValueError as e:
+            _fail(str(e))
     else:
         from kg.progress import Progress
-
-        kg_ = _open(store, None)
         from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH
 
-        bar = Progress(len(set(kg_.store.graphs()) - {ONTOLOGY_GRAPH, ENTITIES_GRAPH}), "validate")
-        report = kg_.validate(progress=lambda iri: bar.tick())
+        graph = _open(store, None)
+        bar = Progress(len(set(graph.store.graphs()) - {ONTOLOGY_GRAPH, ENTITIES_GRAPH}), "validate")
+        report = graph.validate(progress=lambda iri: bar.tick())
     typer.echo(report.text())
     raise typer.Exit(0 if report.conforms else 1)
 

@@ -72,3 +72,22 @@ def validate(data: Graph) -> ValidationReport:
         ))
     out.sort(key=lambda v: (v.focus, v.path or "", v.message))
     return ValidationReport(bool(conforms), out)
+
+
+def validate_files(paths: list[Path]) -> ValidationReport:
+    """Turtle or TriG files (all their graphs merged); ValueError with the parser's line when one
+    does not parse."""
+    from rdflib import Dataset
+
+    violations: list[Violation] = []
+    for path in paths:
+        ds = Dataset()
+        try:
+            ds.parse(path, format="trig" if Path(path).suffix == ".trig" else "turtle")
+        except Exception as e:  # rdflib raises several types; its message carries the line
+            raise ValueError(f"{path}: does not parse: {e}") from e
+        merged = Graph()
+        for s, p, o, _ in ds.quads((None, None, None, None)):
+            merged.add((s, p, o))
+        violations.extend(validate(merged).violations)
+    return ValidationReport(not violations, violations)

@@ -135,3 +135,15 @@ def test_cross_report_check_catches_a_body_with_two_places(tmp_path):
     assert not report.conforms
     assert {(v.focus, v.message) for v in report.violations} >= {(body, "a body has exactly one place")}
     g.close()
+
+
+def test_validate_an_exported_trig_file(built, tmp_path):
+    from kg.validate import validate_files
+
+    path = tmp_path / "graph.trig"
+    path.write_bytes(export(built.store, "trig"))
+    assert validate_files([path]).conforms
+    broken = tmp_path / "broken.trig"
+    broken.write_text(path.read_text(encoding="utf-8").replace('npc:checksum "', 'npc:checksum "x', 1), encoding="utf-8")
+    report = validate_files([broken])
+    assert not report.conforms and len(report.violations) == 1
