@@ -14,7 +14,7 @@ from kg.build import BuildResult
 from kg.build import build as _build
 from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH
 from kg.store import OxigraphStore, RemoteStore, Rows, Store
-from kg.validate import ValidationReport, Violation, validate
+from kg.validate import DEFAULT_ENGINE, ValidationReport, Violation, validate
 
 
 def with_entities(report: Graph, entities: Graph) -> Graph:
@@ -70,18 +70,18 @@ class KnowledgeGraph:
 
         return table(self.store, name)
 
-    def validate(self, progress=None) -> ValidationReport:
+    def validate(self, progress=None, engine: str = DEFAULT_ENGINE) -> ValidationReport:
         """SHACL over every report graph in the store; ``progress`` is called once per graph."""
         violations: list[Violation] = []
         entities = self.graph(ENTITIES_GRAPH) if ENTITIES_GRAPH in self.store.graphs() else Graph()
         for iri in self.store.graphs():
             if iri in (ONTOLOGY_GRAPH, ENTITIES_GRAPH):
                 continue
-            violations.extend(validate(with_entities(self.graph(iri), entities)).violations)
+            violations.extend(validate(with_entities(self.graph(iri), entities), engine).violations)
             if progress:
                 progress(iri)
         # one pass over what reports share: a body must not get two places or two levels from two reports
-        violations.extend(validate(entities).violations)
+        violations.extend(validate(entities, engine).violations)
         return ValidationReport(not violations, violations)
 
     def graph(self, iri: str) -> Graph:

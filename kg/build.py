@@ -123,27 +123,30 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
         else:
             todo.append(str(f))
 
+    loader = store.batch()
+
     def done(res: FileResult, nt: str | None) -> None:
         if nt is not None and res.graph:
             old = cache.get(res.path, {}).get("graph")
             if old and old != res.graph:  # the text changed, so did its graph IRI: drop the stale one
-                store.remove_graph(old)
+                loader.remove_graph(old)
             facts, entities = split_entities(nt)
-            store.replace_graph(res.graph, facts)
-            store.add_to_graph(ENTITIES_GRAPH, entities)
+            loader.replace_graph(res.graph, facts)
+            loader.add_to_graph(ENTITIES_GRAPH, entities)
             cache[res.path] = {"size": _size(Path(res.path)), "mtime": _mtime(Path(res.path)), **{
                 k: v for k, v in asdict(res).items() if k in ("graph", "checksum", "triples", "facts")}}
         results.append(res)
         if progress:
             progress(res)
 
-    if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for res, nt in pool.map(process, todo, [check] * len(todo), chunksize=max(1, len(todo) // (jobs * 8))):
-                done(res, nt)
-    else:
-        for path in todo:
-            done(*process(path, check))
+    with loader:
+        if jobs > 1 and len(todo) > 1:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                for res, nt in pool.map(process, todo, [check] * len(todo), chunksize=max(1, len(todo) // (jobs * 8))):
+                    done(res, nt)
+        else:
+            for path in todo:
+                done(*process(path, check))
 
     store.replace_graph(ONTOLOGY_GRAPH, bind_prefixes(lexicon.ontology_graph()))
     store.close()

@@ -59,13 +59,14 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
 
 @app.command()
 def validate(store: StoreOpt = Path("build"),
-             files: Annotated[list[Path] | None, typer.Argument(help="Turtle/TriG files instead of the store")] = None) -> None:
+             files: Annotated[list[Path] | None, typer.Argument(help="Turtle/TriG files instead of the store")] = None,
+             engine: Annotated[str, typer.Option(help="SHACL engine: turbo (fast) or pyshacl (the reference)")] = "turbo") -> None:
     """SHACL-validate the built graphs (or RDF files); exit 1 on any violation."""
     if files:
         from kg.validate import validate_files
 
         try:
-            report = validate_files(files)
+            report = validate_files(files, engine)
         except ValueError as e:
             _fail(str(e))
     else:
@@ -74,7 +75,7 @@ def validate(store: StoreOpt = Path("build"),
 
         graph = _open(store, None)
         bar = Progress(len(set(graph.store.graphs()) - {ONTOLOGY_GRAPH, ENTITIES_GRAPH}), "validate")
-        report = graph.validate(progress=lambda iri: bar.tick())
+        report = graph.validate(progress=lambda iri: bar.tick(), engine=engine)
     typer.echo(report.text())
     raise typer.Exit(0 if report.conforms else 1)
 

@@ -116,6 +116,58 @@ def _nt(graph: Graph | str | bytes) -> bytes:
     return graph.serialize(format="nt", encoding="utf-8")
 
 
+class BatchLoader:
+    """Loads many named graphs into an embedded store in a few bulk loads. A bulk load per report
+    graph cost three times as much and leaves RocksDB one small file per call.
+
+    Use it as a context manager; what is buffered is loaded when the block ends."""
+
+    def __init__(self, store: OxigraphStore, batch_quads: int = 200_000) -> None:
+        self.store, self.batch_quads = store, batch_quads
+        self._parts: list[str] = []
+        self._quads = 0
+        self._pending: set[str] = set()
+        self._added: set[tuple[str, str]] = set()
+
+    def replace_graph(self, iri: str, nt: str) -> None:
+        if iri in self._pending:  # two files with the same text: the later one wins, as it would unbatched
+            self.flush()
+        self.store.remove_graph(iri)
+        self._pending.add(iri)
+        self._append(iri, nt.splitlines())
+
+    def add_to_graph(self, iri: str, nt: str) -> None:
+        """Add triples to a graph; a line seen before in this loader is not sent again."""
+        new = [line for line in nt.splitlines() if (iri, line) not in self._added]
+        self._added.update((iri, line) for line in new)
+        self._append(iri, new)
+
+    def remove_graph(self, iri: str) -> None:
+        self.flush()
+        self.store.remove_graph(iri)
+
+    def _append(self, iri: str, lines: list[str]) -> None:
+        suffix = f" <{iri}> .\n"
+        self._parts.append("".join(line.rstrip()[:-1].rstrip() + suffix for line in lines if line.strip()))
+        self._quads += len(lines)
+        if self._quads >= self.batch_quads:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyoxigraph
+
+        if self._parts:
+            self.store.store.bulk_load("".join(self._parts).encode("utf-8"), format=pyoxigraph.RdfFormat.N_QUADS)
+        self._parts, self._quads = [], 0
+        self._pending.clear()
+
+    def __enter__(self) -> BatchLoader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.flush()
+
+
 class OxigraphStore:
     """Embedded Oxigraph: on disk when given a folder, in memory otherwise."""
 
@@ -138,6 +190,9 @@ class OxigraphStore:
         g = pyoxigraph.NamedNode(iri)
         self.store.remove_graph(g) if self.store.contains_named_graph(g) else None
         self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=g)
+
+    def batch(self, batch_quads: int = 200_000) -> BatchLoader:
+        return BatchLoader(self, batch_quads)
 
     def add_to_graph(self, iri: str, graph: Graph | str | bytes) -> None:
         """Add triples to a named graph (a triple already there stays once)."""

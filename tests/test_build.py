@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from decimal import Decimal
 
+import pytest
 from conftest import SEEDS
 from rdflib import XSD, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
@@ -16,7 +17,7 @@ from kg.extract import extract
 from kg.rdf import report_graph
 from kg.report import read
 from kg.store import OxigraphStore
-from kg.validate import validate
+from kg.validate import ENGINES, validate
 
 
 def test_two_builds_are_byte_identical(tmp_path):
@@ -91,7 +92,8 @@ def test_incremental_rebuild_redoes_only_the_changed_report(tmp_path):
     g.close()
 
 
-def test_broken_graph_yields_exact_violations():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_broken_graph_yields_exact_violations(engine):
     g = report_graph(extract(read(SEEDS / "004_73afdd1df5b9533d.txt")))
     sdmx = "http://purl.org/linked-data/sdmx/2009/"
     npc = "https://w3id.org/npc-kg/ontology#"
@@ -102,24 +104,24 @@ def test_broken_graph_yields_exact_violations():
     g.remove((body, URIRef("http://purl.org/dc/terms/spatial"), None))
     practice = next(iter(g.subjects(URIRef(npc + "mechanism"), None)))
     g.set((practice, URIRef(npc + "mechanism"), URIRef("https://w3id.org/npc-kg/unit/ci")))
-    report = validate(g)
+    report = validate(g, engine)
     assert not report.conforms
     got = sorted({(v.focus, v.path, v.message) for v in report.violations})
     assert got == sorted({
         (str(count), None, "a percentage lies between 0 and 100"),
         (str(body), "http://purl.org/dc/terms/spatial", "a body has exactly one place"),
         (str(practice), npc + "mechanism", "a practice names one concept of the mechanism scheme"),
-        ("https://w3id.org/npc-kg/unit/ci", "http://www.w3.org/2004/02/skos/core#inScheme",
-         "Node <https://w3id.org/npc-kg/unit/ci>->skos:inScheme does not contain a value in the set: ['<https://w3id.org/npc-kg/mechanism/>']"),
+        ("https://w3id.org/npc-kg/unit/ci", "http://www.w3.org/2004/02/skos/core#inScheme", "not a concept of the mechanism scheme"),
     })
 
 
-def test_a_range_must_be_ordered():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_range_must_be_ordered(engine):
     g = report_graph(extract(read(SEEDS / "001_9911ad027f31c7ac.txt")))
     npc = "https://w3id.org/npc-kg/ontology#"
     rng = next(iter(g.subjects(URIRef(npc + "bound"), Literal("range"))))
     g.set((rng, URIRef(npc + "upperBound"), Literal("0.5", datatype=XSD.decimal)))
-    report = validate(g)
+    report = validate(g, engine)
     assert [(v.focus, v.message) for v in report.violations] == [
         (str(rng), "a range has a lower and an upper bound, the lower below the upper")]
 
