@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from bench.corpus import generate
-from bench.rdflib_worker import rdflib_worker
+from bench.rdflib_worker import oxigraph_worker, rdflib_worker
 from kg import queries
 from kg.build import build
 from kg.extract import extract
@@ -23,11 +23,44 @@ from kg.validate import validate
 
 OUT = ROOT / "bench" / "out"
 RDFLIB_TIMEOUT = 60
+QUERY_TIMEOUT = 180  # per stored query on the embedded store; a slower one is killed and reported as such
 RDFLIB_MAX_REPORTS = 300  # rdflib in memory: ~0.5 M triples here; at 1,000 reports its queries run for minutes
 
 
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def oxigraph_times(store_path: Path, texts: dict[str, str], repeat: int = 1) -> dict[str, float | str]:
+    """Median seconds of each query text on the embedded store (read-only, in a child process)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    out: dict[str, float | str] = {}
+    todo = list(texts)
+    while todo:
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=oxigraph_worker, args=(str(store_path), child), daemon=True)
+        proc.start()
+        parent.recv()
+        while todo:
+            name = todo.pop(0)
+            runs = []
+            for _ in range(repeat):
+                parent.send(texts[name])
+                if not parent.poll(QUERY_TIMEOUT):
+                    out[name] = f"> {QUERY_TIMEOUT} s (stopped)"
+                    proc.kill()
+                    break
+                runs.append(parent.recv()[0])
+            else:
+                out[name] = sorted(runs)[len(runs) // 2]
+                continue
+            break
+        else:
+            parent.send(None)
+        proc.join(10)
+    return out
 
 
 def timed(fn):
@@ -81,34 +114,32 @@ def run(n: int, jobs: int = 2) -> dict:
     out = OUT / f"build-{n}"
     shutil.rmtree(out, ignore_errors=True)
     result, t_build = timed(lambda: build([corpus], out, jobs=jobs))
+    print(f"built {n} reports in {t_build:.0f} s", file=sys.stderr, flush=True)
     edited = files[len(files) // 2]
     edited.write_text(edited.read_text(encoding="utf-8") + "\n一年来，召开常委会会议1次。\n", encoding="utf-8")
     again, t_incremental = timed(lambda: build([corpus], out, jobs=jobs))
     store = OxigraphStore(out / "store", read_only=True)
-    qtimes = {}
-    for name, q in queries.stored().items():
-        _, qtimes[name] = timed(lambda q=q: store.query(q.bind()))
     body = store.query("SELECT ?l WHERE { ?r <https://w3id.org/npc-kg/ontology#reportingBody> ?b . "
                        "?b <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } ORDER BY ?l LIMIT 1").rows[0]["l"]
     selective = {"counts(body)": ("counts", {"body": body}), "mechanisms-of-body(body)": ("mechanisms-of-body", {"body": body}),
                  "bodies-by-mechanism(first-topic)": ("bodies-by-mechanism", {"mechanism": "first-topic"})}
-    median_s = {}
-    for label, (name, params) in selective.items():
-        text = queries.get(name).bind(params)
-        runs = sorted(timed(lambda text=text: store.query(text))[1] for _ in range(5))
-        median_s[label] = runs[2]
+    store.close()
+    qtimes = oxigraph_times(out / "store", {name: q.bind() for name, q in queries.stored().items()})
+    median_s = oxigraph_times(out / "store", {label: queries.get(name).bind(params) for label, (name, params) in selective.items()},
+                              repeat=5)
     fig = {
         "reports": n, "chars": int(chars), "jobs": jobs,
         "per_process_chars_per_s": {"read": sum(len(r.text) for r in reports) / t_read,
                                     "extract": sum(len(r.text) for r in reports) / t_extract,
+                                    "text_in_facts_out": sum(len(r.text) for r in reports) / (t_read + t_extract),
                                     "to_rdf": sum(len(r.text) for r in reports) / t_rdf},
         "validate_s_per_report": t_validate / min(50, len(graphs)),
         "build_wall_s": t_build, "built": sum(f.ok for f in result.files),
         "incremental_rebuild_s": t_incremental, "rebuilt": sum(not f.cached for f in again.files),
         "triples": sum(f.triples for f in result.files),
-        "query_s": qtimes, "selective_query_median_s": median_s, "peak_rss_mb": rss_mb(),
+        "query_s": qtimes, "selective_query_median_s": median_s,
+        "peak_rss_mb": {"main": rss_mb(), "largest_child": rss_mb(resource.RUSAGE_CHILDREN)},
     }
-    store.close()
     if n <= RDFLIB_MAX_REPORTS:
         fig["rdflib_over_oxigraph"] = {name: (t / max(qtimes[name], 1e-6) if isinstance(t, float) else t)
                                        for name, t in rdflib_times(out / "store").items()}

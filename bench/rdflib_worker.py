@@ -1,4 +1,5 @@
-"""The child process of the rdflib comparison (a module of its own so that spawn can import it)."""
+"""Child processes of the benchmark (a module of their own so that spawn can import them): a query
+that overruns its limit is killed with its process instead of running on in a thread."""
 
 from __future__ import annotations
 
@@ -24,3 +25,13 @@ def rdflib_worker(store_path: str, conn) -> None:
         started = time.perf_counter()
         mem.query(queries.get(name).bind())
         conn.send(time.perf_counter() - started)
+
+
+def oxigraph_worker(store_path: str, conn) -> None:
+    """The embedded store opened read-only; one (query text) per request; answers (seconds, rows)."""
+    src = OxigraphStore(store_path, read_only=True)
+    conn.send("ready")
+    while (text := conn.recv()) is not None:
+        started = time.perf_counter()
+        rows = src.query(text)
+        conn.send((time.perf_counter() - started, len(rows.rows)))
