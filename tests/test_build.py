@@ -93,6 +93,13 @@ def test_incremental_rebuild_redoes_only_the_changed_report(tmp_path):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_every_seed_graph_conforms_on_both_engines(engine):
+    for path in sorted(SEEDS.glob("*.txt")):
+        report = validate(report_graph(extract(read(path))), engine)
+        assert report.conforms, (path.name, report.text())
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_broken_graph_yields_exact_violations(engine):
     g = report_graph(extract(read(SEEDS / "004_73afdd1df5b9533d.txt")))
     sdmx = "http://purl.org/linked-data/sdmx/2009/"

@@ -87,3 +87,13 @@ def test_validate_reports_parse_errors_with_line(tmp_path):
     res = CliRunner().invoke(app, ["validate", str(bad)])
     assert res.exit_code == 1
     assert "bad.ttl: does not parse" in res.output and "line 3" in res.output
+
+
+def test_validate_names_the_engine_and_refuses_an_unknown_one(tmp_path):
+    good = tmp_path / "good.ttl"
+    good.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n", encoding="utf-8")
+    for engine in ("turbo", "pyshacl"):
+        res = CliRunner().invoke(app, ["validate", "--engine", engine, str(good)])
+        assert res.exit_code == 0 and "conforms" in res.output
+    res = CliRunner().invoke(app, ["validate", "--engine", "jena", str(good)])
+    assert res.exit_code == 1 and "unknown SHACL engine 'jena': one of turbo, pyshacl" in res.output
