@@ -23,7 +23,7 @@ from kg.validate import validate
 
 OUT = ROOT / "bench" / "out"
 RDFLIB_TIMEOUT = 60
-QUERY_TIMEOUT = 180  # per stored query on the embedded store; a slower one is killed and reported as such
+QUERY_TIMEOUT = 90  # per stored query on the embedded store; a slower one is killed and reported as such
 RDFLIB_MAX_REPORTS = 300  # rdflib in memory: ~0.5 M triples here; at 1,000 reports its queries run for minutes
 
 
@@ -154,7 +154,7 @@ def main() -> None:
         fig = run(n)
         figures.append(fig)
         print(json.dumps(fig, indent=1, ensure_ascii=False), flush=True)
-    (OUT / "figures.json").write_text(json.dumps(figures, indent=1, ensure_ascii=False))
+        (OUT / "figures.json").write_text(json.dumps(figures, indent=1, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -149,6 +149,8 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
                 done(*process(path, check))
 
     store.replace_graph(ONTOLOGY_GRAPH, bind_prefixes(lexicon.ontology_graph()))
+    if todo:
+        store.optimize()
     store.close()
     cache_file.write_text(json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))
     results.sort(key=lambda r: r.path)
