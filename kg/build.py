@@ -23,6 +23,7 @@ from kg.validate import validate
 
 TEXT_SUFFIXES = {".txt", ".text", ".html", ".htm"}
 EXIT_OK, EXIT_INVALID, EXIT_PARTIAL = 0, 1, 3
+COMPACT_AFTER_QUADS = 1_000_000  # compacting costs seconds to minutes: worth it after a large load, not after one edit
 
 
 @dataclass
@@ -149,7 +150,7 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
                 done(*process(path, check))
 
     store.replace_graph(ONTOLOGY_GRAPH, bind_prefixes(lexicon.ontology_graph()))
-    if todo:
+    if loader.loaded >= COMPACT_AFTER_QUADS:
         store.optimize()
     store.close()
     cache_file.write_text(json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))

@@ -126,6 +126,7 @@ class BatchLoader:
         self.store, self.batch_quads = store, batch_quads
         self._parts: list[str] = []
         self._quads = 0
+        self.loaded = 0  # quads sent to the store so far
         self._pending: set[str] = set()
         self._added: set[tuple[str, str]] = set()
 
@@ -158,6 +159,7 @@ class BatchLoader:
 
         if self._parts:
             self.store.store.bulk_load("".join(self._parts).encode("utf-8"), format=pyoxigraph.RdfFormat.N_QUADS)
+        self.loaded += self._quads
         self._parts, self._quads = [], 0
         self._pending.clear()
 

@@ -43,6 +43,7 @@ def test_shared_lines_are_sent_once_and_a_small_batch_size_flushes_early():
         loader.add_to_graph(E, nt("y", "z"))
         assert loader._quads == 1  # "y" was not buffered again
     assert values(store, E) == ["x", "y", "z"]
+    assert loader.loaded == 3
 
 
 def test_removing_a_graph_first_loads_what_is_buffered():
