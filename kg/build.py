@@ -118,7 +118,7 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
 
     todo, results = [], []
     for f in files:
-        entry = cache.get(str(f))
+        entry = cache.get(_key(f))
         if entry and entry.get("size") == _size(f) and entry.get("mtime") == _mtime(f) and entry.get("graph") in stored:
             results.append(FileResult(str(f), True, entry["graph"], entry["checksum"], entry["triples"], entry["facts"], cached=True))
         else:
@@ -128,13 +128,13 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
 
     def done(res: FileResult, nt: str | None) -> None:
         if nt is not None and res.graph:
-            old = cache.get(res.path, {}).get("graph")
+            old = cache.get(_key(res.path), {}).get("graph")
             if old and old != res.graph:  # the text changed, so did its graph IRI: drop the stale one
                 loader.remove_graph(old)
             facts, entities = split_entities(nt)
             loader.replace_graph(res.graph, facts)
             loader.add_to_graph(ENTITIES_GRAPH, entities)
-            cache[res.path] = {"size": _size(Path(res.path)), "mtime": _mtime(Path(res.path)), **{
+            cache[_key(res.path)] = {"size": _size(Path(res.path)), "mtime": _mtime(Path(res.path)), **{
                 k: v for k, v in asdict(res).items() if k in ("graph", "checksum", "triples", "facts")}}
         results.append(res)
         if progress:
@@ -156,6 +156,12 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
     cache_file.write_text(json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))
     results.sort(key=lambda r: r.path)
     return BuildResult(str(out), results)
+
+
+def _key(p: str | Path) -> str:
+    """Cache entries are keyed on the resolved path: the same folder named relatively or absolutely,
+    or from another working directory, is the same cache."""
+    return str(Path(p).resolve())
 
 
 def _size(p: Path) -> int | None:

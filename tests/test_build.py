@@ -156,3 +156,12 @@ def test_validate_an_exported_trig_file(built, tmp_path):
     broken.write_text(path.read_text(encoding="utf-8").replace('npc:checksum "', 'npc:checksum "x', 1), encoding="utf-8")
     report = validate_files([broken])
     assert not report.conforms and len(report.violations) == 1
+
+
+def test_the_cache_holds_whether_the_folder_is_named_relatively_or_absolutely(tmp_path, monkeypatch):
+    src = tmp_path / "in"
+    shutil.copytree(SEEDS, src)
+    build([src], tmp_path / "out")
+    monkeypatch.chdir(tmp_path)
+    again = build(["in"], "out")
+    assert len(again.files) == 5 and all(r.cached for r in again.files)
