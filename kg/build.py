@@ -159,9 +159,10 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
 
 
 def _key(p: str | Path) -> str:
-    """Cache entries are keyed on the resolved path: the same folder named relatively or absolutely,
-    or from another working directory, is the same cache."""
-    return str(Path(p).resolve())
+    """Cache entries are keyed on the absolute path: the same folder named relatively or absolutely,
+    or from another working directory, is the same cache. Links are not followed (a link loop must
+    reach read() and be reported there, by name)."""
+    return os.path.abspath(p)
 
 
 def _size(p: Path) -> int | None:
