@@ -21,6 +21,11 @@ ENGINES = ("turbo", "pyshacl")
 DEFAULT_ENGINE = "turbo"
 
 
+def check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise ValueError(f"unknown SHACL engine {engine!r}: one of {', '.join(ENGINES)}")
+
+
 @cache
 def shapes_graph(folder: Path = SHAPES) -> Graph:
     return lexicon.turtle_folder(folder)
@@ -69,6 +74,7 @@ class ValidationReport:
 def validate(data: Graph, engine: str = DEFAULT_ENGINE) -> ValidationReport:
     """Validate one graph; the result lists every violation, sorted, with its focus node and message.
     ``data`` is left as it was."""
+    check_engine(engine)
     # Scheme membership is lent to the data graph for the run (cheaper than copying the graph);
     # pyshacl mixes an ont_graph in only when it infers.
     lent = [t for t in _memberships() if t not in data]
@@ -77,13 +83,11 @@ def validate(data: Graph, engine: str = DEFAULT_ENGINE) -> ValidationReport:
     try:
         if engine == "turbo":
             conforms, results, _ = _compiled_shapes().validate(data, inference="none", allow_warnings=True)
-        elif engine == "pyshacl":
+        else:
             from pyshacl import validate as shacl
 
             conforms, results, _ = shacl(data, shacl_graph=shapes_graph(), inference="none", advanced=True,
                                          allow_warnings=True, inplace=True)
-        else:
-            raise ValueError(f"unknown SHACL engine {engine!r}: one of {', '.join(ENGINES)}")
     finally:
         for t in lent:
             data.remove(t)
