@@ -111,7 +111,9 @@ def test_broken_graph_yields_exact_violations(engine):
     g.remove((body, URIRef("http://purl.org/dc/terms/spatial"), None))
     practice = next(iter(g.subjects(URIRef(npc + "mechanism"), None)))
     g.set((practice, URIRef(npc + "mechanism"), URIRef("https://w3id.org/npc-kg/unit/ci")))
+    before = set(g)
     report = validate(g, engine)
+    assert set(g) == before  # the scheme memberships lent for the run are taken back
     assert not report.conforms
     got = sorted({(v.focus, v.path, v.message) for v in report.violations})
     assert got == sorted({
@@ -155,7 +157,7 @@ def test_validate_an_exported_trig_file(built, tmp_path):
     broken = tmp_path / "broken.trig"
     broken.write_text(path.read_text(encoding="utf-8").replace('npc:checksum "', 'npc:checksum "x', 1), encoding="utf-8")
     report = validate_files([broken])
-    assert not report.conforms and len(report.violations) == 1
+    assert [v.message for v in report.violations] == ["a report has one checksum of 64 hex digits"]
 
 
 def test_the_cache_holds_whether_the_folder_is_named_relatively_or_absolutely(tmp_path, monkeypatch):
