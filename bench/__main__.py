@@ -31,8 +31,16 @@ def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def oxigraph_times(store_path: Path, texts: dict[str, str], repeat: int = 1) -> dict[str, float | str]:
-    """Median seconds of each query text on the embedded store (read-only, in a child process)."""
+def timed(fn):
+    t = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - t
+
+
+def child_times(worker, store_path: Path, texts: dict[str, str], limit: float, repeat: int = 1,
+                load_limit: float = 1800) -> dict[str, float | str]:
+    """Median seconds of each query text, answered by ``worker`` in a child process that is killed
+    when a query passes ``limit`` (an abandoned query would otherwise keep eating a core and memory)."""
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
@@ -40,60 +48,26 @@ def oxigraph_times(store_path: Path, texts: dict[str, str], repeat: int = 1) -> 
     todo = list(texts)
     while todo:
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=oxigraph_worker, args=(str(store_path), child), daemon=True)
+        proc = ctx.Process(target=worker, args=(str(store_path), child), daemon=True)
         proc.start()
+        if not parent.poll(load_limit):
+            proc.kill()
+            return {**out, **{name: f"the store did not load in {load_limit:.0f} s" for name in todo}}
         parent.recv()
         while todo:
             name = todo.pop(0)
             runs = []
             for _ in range(repeat):
                 parent.send(texts[name])
-                if not parent.poll(QUERY_TIMEOUT):
-                    out[name] = f"> {QUERY_TIMEOUT} s (stopped)"
+                if not parent.poll(limit):
+                    out[name] = f"> {limit:.0f} s (stopped)"
                     proc.kill()
                     break
-                runs.append(parent.recv()[0])
+                runs.append(parent.recv())
             else:
                 out[name] = sorted(runs)[len(runs) // 2]
                 continue
             break
-        else:
-            parent.send(None)
-        proc.join(10)
-    return out
-
-
-def timed(fn):
-    t = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - t
-
-
-def rdflib_times(store_path: Path) -> dict[str, float | str]:
-    """Each stored query on rdflib in memory, in a child process that is killed when a query passes
-    the time limit (an abandoned rdflib query would otherwise keep eating memory and CPU)."""
-    import multiprocessing as mp
-
-    ctx = mp.get_context("spawn")
-    out: dict[str, float | str] = {}
-    todo = list(queries.stored())
-    while todo:
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(target=rdflib_worker, args=(str(store_path), child), daemon=True)
-        proc.start()
-        if not parent.poll(1800):
-            proc.kill()
-            return {**out, **{name: "rdflib did not load the store in 30 min" for name in todo}}
-        parent.recv()
-        while todo:
-            name = todo.pop(0)
-            parent.send(name)
-            if parent.poll(RDFLIB_TIMEOUT):
-                out[name] = parent.recv()
-            else:
-                out[name] = f"> {RDFLIB_TIMEOUT} s (stopped)"
-                proc.kill()
-                break
         else:
             parent.send(None)
         proc.join(10)
@@ -124,9 +98,10 @@ def run(n: int, jobs: int = 2) -> dict:
     selective = {"counts(body)": ("counts", {"body": body}), "mechanisms-of-body(body)": ("mechanisms-of-body", {"body": body}),
                  "bodies-by-mechanism(first-topic)": ("bodies-by-mechanism", {"mechanism": "first-topic"})}
     store.close()
-    qtimes = oxigraph_times(out / "store", {name: q.bind() for name, q in queries.stored().items()})
-    median_s = oxigraph_times(out / "store", {label: queries.get(name).bind(params) for label, (name, params) in selective.items()},
-                              repeat=5)
+    stored = {name: q.bind() for name, q in queries.stored().items()}
+    qtimes = child_times(oxigraph_worker, out / "store", stored, QUERY_TIMEOUT)
+    median_s = child_times(oxigraph_worker, out / "store",
+                           {label: queries.get(name).bind(params) for label, (name, params) in selective.items()}, QUERY_TIMEOUT, repeat=5)
     fig = {
         "reports": n, "chars": int(chars), "jobs": jobs,
         "per_process_chars_per_s": {"read": sum(len(r.text) for r in reports) / t_read,
@@ -142,7 +117,7 @@ def run(n: int, jobs: int = 2) -> dict:
     }
     if n <= RDFLIB_MAX_REPORTS:
         fig["rdflib_over_oxigraph"] = {name: (t / max(qtimes[name], 1e-6) if isinstance(t, float) else t)
-                                       for name, t in rdflib_times(out / "store").items()}
+                                       for name, t in child_times(rdflib_worker, out / "store", stored, RDFLIB_TIMEOUT).items()}
     return fig
 
 
