@@ -14,12 +14,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kg import lexicon
+from kg import lexicon, views
 from kg.extract import VERSION, extract
 from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, report_graph, split_entities
 from kg.report import ReadError, read
 from kg.store import OxigraphStore
 from kg.validate import validate
+from kg.views import Views
 
 TEXT_SUFFIXES = {".txt", ".text", ".html", ".htm"}
 EXIT_OK, EXIT_INVALID, EXIT_PARTIAL = 0, 1, 3
@@ -80,8 +81,9 @@ def collect(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def process(path: str, check: bool = True) -> tuple[FileResult, str | None]:
-    """One report end to end; never raises: failures come back in the FileResult."""
+def process(path: str, check: bool = True) -> tuple[FileResult, str | None, dict[str, str]]:
+    """One report end to end: its result, its N-Triples and the rows of the materialised queries
+    (kg.views). Never raises: failures come back in the FileResult."""
     try:
         report = read(path)
         x = extract(report)
@@ -92,12 +94,13 @@ def process(path: str, check: bool = True) -> tuple[FileResult, str | None]:
             if not v.conforms:
                 res.ok, res.error = False, f"{len(v.violations)} SHACL violation(s)"
                 res.violations = [str(x) for x in v.violations]
-                return res, None
-        return res, g.serialize(format="nt", encoding="utf-8").decode("utf-8")
+                return res, None, {}
+        nt = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
+        return res, nt, views.answer(nt)
     except ReadError as e:
-        return FileResult(path, False, error=e.reason, line=e.line), None
+        return FileResult(path, False, error=e.reason, line=e.line), None, {}
     except Exception as e:
-        return FileResult(path, False, error=f"{type(e).__name__}: {e}"), None
+        return FileResult(path, False, error=f"{type(e).__name__}: {e}"), None, {}
 
 
 def _cache_path(out: Path) -> Path:
@@ -115,6 +118,9 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
     if cache.get("_extractor") != VERSION:
         cache = {"_extractor": VERSION}
     stored = set(store.graphs())
+    answered = Views(store.views_path)
+    store.views_owner = answered
+    stored &= answered.graphs()  # a report whose views are missing (a killed build) is done again
 
     todo, results = [], []
     for f in files:
@@ -126,14 +132,16 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
 
     loader = store.batch()
 
-    def done(res: FileResult, nt: str | None) -> None:
+    def done(res: FileResult, nt: str | None, rows: dict[str, str]) -> None:
         if nt is not None and res.graph:
             old = cache.get(_key(res.path), {}).get("graph")
             if old and old != res.graph:  # the text changed, so did its graph IRI: drop the stale one
                 loader.remove_graph(old)
+                answered.remove(old)
             facts, entities = split_entities(nt)
             loader.replace_graph(res.graph, facts)
             loader.add_to_graph(ENTITIES_GRAPH, entities)
+            answered.replace(res.graph, rows)
             cache[_key(res.path)] = {"size": _size(Path(res.path)), "mtime": _mtime(Path(res.path)), **{
                 k: v for k, v in asdict(res).items() if k in ("graph", "checksum", "triples", "facts")}}
         results.append(res)
@@ -143,8 +151,8 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
     with loader:
         if jobs > 1 and len(todo) > 1:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                for res, nt in pool.map(process, todo, [check] * len(todo), chunksize=max(1, len(todo) // (jobs * 8))):
-                    done(res, nt)
+                for res, nt, rows in pool.map(process, todo, [check] * len(todo), chunksize=max(1, len(todo) // (jobs * 8))):
+                    done(res, nt, rows)
         else:
             for path in todo:
                 done(*process(path, check))
@@ -153,6 +161,8 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
     if loader.loaded >= COMPACT_AFTER_QUADS:
         store.optimize()
     store.close()
+    answered.commit()  # after the store is flushed: views never claim a graph the store may not have
+    answered.close()
     cache_file.write_text(json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))
     results.sort(key=lambda r: r.path)
     return BuildResult(str(out), results)

@@ -158,6 +158,7 @@ class BatchLoader:
         import pyoxigraph
 
         if self._parts:
+            self.store.changed()
             self.store.store.bulk_load("".join(self._parts).encode("utf-8"), format=pyoxigraph.RdfFormat.N_QUADS)
         self.loaded += self._quads
         self._parts, self._quads = [], 0
@@ -173,11 +174,13 @@ class BatchLoader:
 class OxigraphStore:
     """Embedded Oxigraph: on disk when given a folder, in memory otherwise."""
 
-    def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path | None = None, read_only: bool = False, views: bool = True) -> None:
         import pyoxigraph
 
         self.path = Path(path) if path else None
         self.read_only = read_only
+        self.use_views = views  # answer materialised queries from the views (kg.views) when they are current
+        self.views_owner: object | None = None  # the build that keeps the views in step with its writes
         if self.path is None:
             self.store = pyoxigraph.Store()
         elif read_only:
@@ -186,9 +189,19 @@ class OxigraphStore:
             self.path.mkdir(parents=True, exist_ok=True)
             self.store = pyoxigraph.Store(str(self.path))
 
+    @property
+    def views_path(self) -> Path | None:
+        return self.path.with_name(self.path.name + ".views.sqlite") if self.path else None
+
+    def changed(self) -> None:
+        """Every write comes here: outside a build that maintains them, the views are now stale."""
+        if self.views_owner is None and self.views_path is not None and self.views_path.exists():
+            self.views_path.unlink()
+
     def replace_graph(self, iri: str, graph: Graph | str | bytes) -> None:
         import pyoxigraph
 
+        self.changed()
         g = pyoxigraph.NamedNode(iri)
         self.store.remove_graph(g) if self.store.contains_named_graph(g) else None
         self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=g)
@@ -205,6 +218,7 @@ class OxigraphStore:
         """Add triples to a named graph (a triple already there stays once)."""
         import pyoxigraph
 
+        self.changed()
         self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(iri))
 
     def remove_graph(self, iri: str) -> None:
@@ -212,18 +226,39 @@ class OxigraphStore:
 
         g = pyoxigraph.NamedNode(iri)
         if self.store.contains_named_graph(g):
+            self.changed()
             self.store.remove_graph(g)
 
     def add_default(self, graph: Graph) -> None:
         import pyoxigraph
 
+        self.changed()
         self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.DefaultGraph())
 
     def query(self, sparql: str, timeout: float | None = None) -> Rows:
-        return with_timeout(lambda: self._query(sparql), timeout)
+        def run() -> Rows:
+            rows = self._from_views(sparql)
+            return self._query(sparql) if rows is None else rows
+
+        return with_timeout(run, timeout)
+
+    def _from_views(self, sparql: str) -> Rows | None:
+        if not self.use_views or self.views_path is None or not self.views_path.exists():
+            return None
+        from kg import views
+
+        view = views.by_text().get(sparql)
+        if view is None:
+            return None
+        v = views.Views(self.views_path, read_only=True)
+        try:
+            return v.rows(view, set(self.graphs()))
+        finally:
+            v.close()
 
     def update(self, sparql: str) -> None:
         """SPARQL UPDATE; only on a store opened for writing (``kg query --allow-update``)."""
+        self.changed()
         try:
             self.store.update(sparql)
         except SyntaxError as e:
