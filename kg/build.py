@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kg import lexicon, views
 from kg.extract import VERSION, extract
-from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, report_graph, split_entities
+from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, body_iri, graph_iri, report_graph, split_entities
 from kg.report import ReadError, read
 from kg.store import OxigraphStore
 from kg.validate import validate
@@ -32,6 +32,7 @@ class FileResult:
     path: str
     ok: bool
     graph: str | None = None
+    body: str | None = None
     checksum: str | None = None
     triples: int = 0
     facts: int = 0
@@ -88,7 +89,7 @@ def process(path: str, check: bool = True) -> tuple[FileResult, str | None, dict
         report = read(path)
         x = extract(report)
         g = report_graph(x)
-        res = FileResult(path, True, str(graph_iri(report)), report.checksum, len(g), len(x.facts))
+        res = FileResult(path, True, str(graph_iri(report)), str(body_iri(report)), report.checksum, len(g), len(x.facts))
         if check:
             v = validate(g)
             if not v.conforms:
@@ -96,7 +97,7 @@ def process(path: str, check: bool = True) -> tuple[FileResult, str | None, dict
                 res.violations = [str(x) for x in v.violations]
                 return res, None, {}
         nt = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
-        return res, nt, views.answer(nt)
+        return res, nt, views.answer_report(nt)
     except ReadError as e:
         return FileResult(path, False, error=e.reason, line=e.line), None, {}
     except Exception as e:
@@ -126,7 +127,8 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
     for f in files:
         entry = cache.get(_key(f))
         if entry and entry.get("size") == _size(f) and entry.get("mtime") == _mtime(f) and entry.get("graph") in stored:
-            results.append(FileResult(str(f), True, entry["graph"], entry["checksum"], entry["triples"], entry["facts"], cached=True))
+            results.append(FileResult(str(f), True, entry["graph"], checksum=entry["checksum"], triples=entry["triples"],
+                                      facts=entry["facts"], cached=True))
         else:
             todo.append(str(f))
 
@@ -141,7 +143,7 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
             facts, entities = split_entities(nt)
             loader.replace_graph(res.graph, facts)
             loader.add_to_graph(ENTITIES_GRAPH, entities)
-            answered.replace(res.graph, rows)
+            answered.replace(res.graph, res.body or res.graph, rows)
             cache[_key(res.path)] = {"size": _size(Path(res.path)), "mtime": _mtime(Path(res.path)), **{
                 k: v for k, v in asdict(res).items() if k in ("graph", "checksum", "triples", "facts")}}
         results.append(res)
@@ -156,7 +158,7 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
         else:
             for path in todo:
                 done(*process(path, check))
-
+    answered.refresh(store)  # after the last flush: per-body rows read the bodies' graphs from the store
     store.replace_graph(ONTOLOGY_GRAPH, bind_prefixes(lexicon.ontology_graph()))
     if loader.loaded >= COMPACT_AFTER_QUADS:
         store.optimize()

@@ -1,15 +1,20 @@
-"""Materialised views: stored queries answered report by report, kept beside the store.
+"""Materialised views: stored queries answered report by report, or body by body, at build time.
 
-A whole-corpus table (one row per fact) costs the on-disk store several index lookups and string
-decodes per row: at 30,000 reports ``table-counts`` ran for minutes. Some stored queries, though,
-have no grouping across reports: their answer over the store is exactly the union of their answers
-over each report graph (with the entities and ontology it refers to), de-duplicated if the query says
-DISTINCT and sorted by its ORDER BY. Such a query says ``materialise: per-report`` in its header.
+A whole-corpus question costs the on-disk store several index lookups and string decodes per fact:
+at 30,000 reports ``table-counts`` ran for minutes and ``body-mechanism-edges`` for a minute. Many
+stored queries, though, never combine facts from two partitions of the corpus:
 
-The build answers those queries (their default binding) in the worker, on a small in-memory store
-holding just the report, and keeps the rows in ``<store>.views.sqlite``. The embedded store then
-answers that exact query text from the views, but only while the views cover exactly the store's
-report graphs; any other write to the store drops them, and the store answers as before.
+- ``materialise: per-report`` — no grouping across reports (one row per fact, per report, per body
+  named by a report): the answer over the store is the union of the answers over each report graph;
+- ``materialise: per-body`` — every group lies within one reporting body (GROUP BY the body): the
+  answer is the union of the answers over each body's report graphs.
+
+In both cases the union is then de-duplicated if the query says DISTINCT and sorted by its ORDER BY.
+The build answers those queries (their default binding) on a small in-memory store holding one
+partition with the ontology and the entities it refers to, and keeps the rows in
+``<store>.views.sqlite``. The embedded store answers that exact query text from the views, but only
+while they cover exactly the store's report graphs; any write to the store other than the build's
+drops them, and the store answers as before.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import hashlib
 import json
 import re
 import sqlite3
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,10 +32,10 @@ from kg import queries
 from kg.paths import ONTOLOGY
 from kg.store import OxigraphStore, Rows
 
-PER_REPORT = "per-report"
+PER_REPORT, PER_BODY = "per-report", "per-body"
+SCHEMA = 1  # the views file's layout (SQLite user_version)
 _ORDER_BY = re.compile(r"\bORDER\s+BY\s+((?:\?\w+\s*)+)$", re.IGNORECASE)
 _SELECT = re.compile(r"\bSELECT(\s+DISTINCT)?\b", re.IGNORECASE)
-_SCRATCH = "urn:npc-kg:views:report"
 
 
 class View:
@@ -37,6 +43,7 @@ class View:
 
     def __init__(self, q: queries.StoredQuery) -> None:
         self.name = q.name
+        self.partition = q.extra["materialise"]
         self.sparql = q.bind()
         body = queries._strip_comments(self.sparql)
         m = _ORDER_BY.search(body.strip())
@@ -59,7 +66,7 @@ def _ontology_digest() -> bytes:
 @cache
 def views() -> dict[str, View]:
     """The stored queries that are materialised, by name."""
-    return {name: View(q) for name, q in queries.stored().items() if q.extra.get("materialise") == PER_REPORT}
+    return {name: View(q) for name, q in queries.stored().items() if q.extra.get("materialise") in (PER_REPORT, PER_BODY)}
 
 
 @cache
@@ -67,28 +74,44 @@ def by_text() -> dict[str, View]:
     return {v.sparql: v for v in views().values()}
 
 
-_scratch: OxigraphStore | None = None
+class Scratch:
+    """An in-memory store with the ontology (and, for bodies, the shared entities): partitions of the
+    corpus are loaded into it one at a time and the materialised queries run over each."""
 
+    GRAPH = "urn:npc-kg:views:partition"
 
-def answer(nt: str) -> dict[str, str]:
-    """Rows (JSON, one list per row) of every materialised query over one report's N-Triples.
-    Runs in build workers: an in-memory store per process holds the ontology; the report comes and goes."""
-    global _scratch
-    if _scratch is None:
+    def __init__(self, entities: bytes = b"") -> None:
         from kg import lexicon
-        from kg.rdf import ONTOLOGY_GRAPH
+        from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH
 
-        _scratch = OxigraphStore()
-        _scratch.add_to_graph(ONTOLOGY_GRAPH, lexicon.ontology_graph())
-    _scratch.replace_graph(_SCRATCH, nt)
-    try:
-        out = {}
-        for v in views().values():
-            rows = _scratch.query(v.sparql)
-            out[v.name] = json.dumps([[r[c] for c in rows.vars] for r in rows.rows], ensure_ascii=False)
-        return out
-    finally:
-        _scratch.remove_graph(_SCRATCH)
+        self.store = OxigraphStore()
+        self.store.add_to_graph(ONTOLOGY_GRAPH, lexicon.ontology_graph())
+        if entities:
+            self.store.add_to_graph(ENTITIES_GRAPH, entities)
+
+    def answer(self, nt: str | bytes, partition: str) -> dict[str, str]:
+        """Rows (JSON, one list per row) of each view of this partition kind over these triples."""
+        self.store.replace_graph(self.GRAPH, nt)
+        try:
+            out = {}
+            for v in views().values():
+                if v.partition == partition:
+                    rows = self.store.query(v.sparql)
+                    out[v.name] = json.dumps([[r[c] for c in rows.vars] for r in rows.rows], ensure_ascii=False)
+            return out
+        finally:
+            self.store.remove_graph(self.GRAPH)
+
+
+_report_scratch: Scratch | None = None
+
+
+def answer_report(nt: str) -> dict[str, str]:
+    """The per-report views of one report (its N-Triples, entities included). Runs in build workers."""
+    global _report_scratch
+    if _report_scratch is None:
+        _report_scratch = Scratch()
+    return _report_scratch.answer(nt, PER_REPORT)
 
 
 def _order_key(value: Any) -> tuple:
@@ -101,38 +124,73 @@ def _order_key(value: Any) -> tuple:
 
 
 class Views:
-    """The rows of the materialised queries, per report graph, in SQLite."""
+    """The rows of the materialised queries in SQLite: per report graph, or per reporting body.
+    ``graph`` lists the report graphs the views cover and the body each belongs to."""
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.touched: set[str] = set()  # bodies whose per-body rows must be answered again
         if read_only:
             self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
             return
         self.db = sqlite3.connect(self.path)
-        self.db.executescript(
-            "CREATE TABLE IF NOT EXISTS query (name TEXT PRIMARY KEY, digest TEXT, vars TEXT);"
-            "CREATE TABLE IF NOT EXISTS graph (iri TEXT PRIMARY KEY);"
-            "CREATE TABLE IF NOT EXISTS answer (name TEXT, graph TEXT, rows TEXT, PRIMARY KEY (name, graph));")
+        if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:  # views of an older kg: start over
+            self.db.executescript(
+                "DROP TABLE IF EXISTS query; DROP TABLE IF EXISTS graph; DROP TABLE IF EXISTS answer;"
+                "CREATE TABLE query (name TEXT PRIMARY KEY, digest TEXT, vars TEXT);"
+                "CREATE TABLE graph (iri TEXT PRIMARY KEY, body TEXT);"
+                "CREATE TABLE answer (name TEXT, part TEXT, rows TEXT, PRIMARY KEY (name, part));"
+                f"PRAGMA user_version = {SCHEMA};")
         current = {v.name: v.digest for v in views().values()}
         if dict(self.db.execute("SELECT name, digest FROM query").fetchall()) != current:
             # a materialised query was added, removed or edited: every report must be answered again
             self.db.executescript("DELETE FROM query; DELETE FROM graph; DELETE FROM answer;")
             for v in views().values():
-                vars_ = queries_vars(v.sparql)
-                self.db.execute("INSERT INTO query VALUES (?, ?, ?)", (v.name, v.digest, json.dumps(vars_)))
+                self.db.execute("INSERT INTO query VALUES (?, ?, ?)", (v.name, v.digest, json.dumps(queries_vars(v.sparql))))
             self.db.commit()
 
     def graphs(self) -> set[str]:
         return {iri for (iri,) in self.db.execute("SELECT iri FROM graph")}
 
-    def replace(self, graph: str, answers: dict[str, str]) -> None:
+    def replace(self, graph: str, body: str, answers: dict[str, str]) -> None:
+        """A report graph (re)built: its per-report rows; its body's per-body rows are now due."""
         self.remove(graph)
         self.db.executemany("INSERT INTO answer VALUES (?, ?, ?)", [(n, graph, rows) for n, rows in answers.items()])
-        self.db.execute("INSERT INTO graph VALUES (?)", (graph,))
+        self.db.execute("INSERT INTO graph VALUES (?, ?)", (graph, body))
+        self.touched.add(body)
 
     def remove(self, graph: str) -> None:
-        self.db.execute("DELETE FROM answer WHERE graph = ?", (graph,))
+        for (body,) in self.db.execute("SELECT body FROM graph WHERE iri = ?", (graph,)).fetchall():
+            self.touched.add(body)
+        self.db.execute("DELETE FROM answer WHERE part = ?", (graph,))
         self.db.execute("DELETE FROM graph WHERE iri = ?", (graph,))
+
+    def refresh(self, store: OxigraphStore, progress: Callable[[str], None] | None = None) -> int:
+        """Answer the per-body views again for every body a replaced or removed report belonged to,
+        from that body's report graphs in the store. Returns how many bodies were answered."""
+        import pyoxigraph
+
+        from kg.rdf import ENTITIES_GRAPH
+
+        names = [v.name for v in views().values() if v.partition == PER_BODY]
+        if not names or not self.touched:
+            self.touched.clear()
+            return 0
+        dump = store.store.dump
+        nt = pyoxigraph.RdfFormat.N_TRIPLES
+        scratch = Scratch(dump(format=nt, from_graph=pyoxigraph.NamedNode(ENTITIES_GRAPH)))
+        for body in sorted(self.touched):
+            self.db.executemany("DELETE FROM answer WHERE name = ? AND part = ?", [(n, body) for n in names])
+            graphs = [g for (g,) in self.db.execute("SELECT iri FROM graph WHERE body = ? ORDER BY iri", (body,))]
+            if graphs:
+                triples = b"".join(dump(format=nt, from_graph=pyoxigraph.NamedNode(g)) for g in graphs)
+                rows = scratch.answer(triples, PER_BODY)
+                self.db.executemany("INSERT INTO answer VALUES (?, ?, ?)", [(n, body, r) for n, r in rows.items()])
+            if progress:
+                progress(body)
+        done = len(self.touched)
+        self.touched.clear()
+        return done
 
     def commit(self) -> None:
         self.db.commit()
@@ -142,6 +200,8 @@ class Views:
         (the query changed since the build, or the store holds other report graphs)."""
         from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH
 
+        if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
+            return None
         found = self.db.execute("SELECT digest, vars FROM query WHERE name = ?", (view.name,)).fetchone()
         if not found or found[0] != view.digest or self.graphs() != store_graphs - {ENTITIES_GRAPH, ONTOLOGY_GRAPH}:
             return None

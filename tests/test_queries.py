@@ -22,7 +22,7 @@ def test_every_required_query_exists_with_a_header():
 def test_piloted_livelihood_voting(built):
     rows = built.rows("piloted-livelihood-voting").rows
     got = [(r["body_zh"], r["year"], r["scope"]) for r in rows]
-    assert got == [("会东县人大常委会", 2020, "嘎吉镇、野租乡"), ("巴彦淖尔市人大常委会", 2020, "4个旗县、21个苏木乡镇(街道)")]
+    assert got == [("会东县人大常委会", 2020, "嘎吉镇、野租乡"), ("巴彦淖尔市人大常委会", 2020, "21个苏木乡镇(街道)、4个旗县")]
     assert "在嘎吉镇、野租乡试点开展民生实事项目人大代表票决试点工作" in rows[0]["evidence"]
     assert "继续在全市4个旗县、21个苏木乡镇(街道)开展试点工作" in rows[1]["evidence"]
 
