@@ -109,7 +109,10 @@ def _cache_path(out: Path) -> Path:
 
 
 def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1, check: bool = True,
-          progress: Callable[[FileResult], None] | None = None) -> BuildResult:
+          progress: Callable[[FileResult], None] | None = None,
+          views_progress: Callable[[int], Callable[[], None]] | None = None) -> BuildResult:
+    """Build report files and folders into ``out/store``. ``progress`` is called once per file;
+    ``views_progress`` with the number of bodies whose views are answered, and returns what to call after each."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     store = OxigraphStore(out / "store")
@@ -158,11 +161,11 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
         else:
             for path in todo:
                 done(*process(path, check))
-    answered.refresh(store)  # after the last flush: per-body rows read the bodies' graphs from the store
     store.replace_graph(ONTOLOGY_GRAPH, bind_prefixes(lexicon.ontology_graph()))
     if loader.loaded >= COMPACT_AFTER_QUADS:
         store.optimize()
     store.close()
+    answered.refresh(store.path, jobs, views_progress)  # read-only, once no one writes the store
     answered.commit()  # after the store is flushed: views never claim a graph the store may not have
     answered.close()
     cache_file.write_text(json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))

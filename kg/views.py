@@ -24,11 +24,12 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from kg import queries
+from kg import lexicon, queries
 from kg.paths import ONTOLOGY
 from kg.store import OxigraphStore, Rows
 
@@ -39,18 +40,26 @@ _SELECT = re.compile(r"\bSELECT(\s+DISTINCT)?\b", re.IGNORECASE)
 
 
 class View:
-    """One materialised query: its default-bound text, whether it is DISTINCT and its sort keys."""
+    """One materialised binding of a stored query: its text, whether it is DISTINCT and its sort keys."""
 
-    def __init__(self, q: queries.StoredQuery) -> None:
-        self.name = q.name
+    def __init__(self, q: queries.StoredQuery, values: dict[str, str] | None = None) -> None:
+        self.query = q.name
+        self.values = dict(values or {})
+        self.name = q.name + "".join(f"?{k}={v}" for k, v in sorted(self.values.items()))
         self.partition = q.extra["materialise"]
-        self.sparql = q.bind()
+        self.sparql = q.bind(self.values)
         body = queries._strip_comments(self.sparql)
         m = _ORDER_BY.search(body.strip())
         if not m:
             raise ValueError(f"{q.name}: a materialised query must end with ORDER BY plain variables")
         self.order = m.group(1).replace("?", " ").split()
         self.distinct = bool(_SELECT.search(body).group(1))  # the first SELECT is the outer one
+        self.combine: dict[str, tuple[str, str]] = {}
+        for col, spec in (q.extra.get("combine") or {}).items():
+            fn, _, sep = str(spec).partition(" ")
+            if fn not in COMBINERS or (fn == "concat") != bool(sep):
+                raise ValueError(f"{q.name}: combine {col}: {spec!r} is not one of sum, min, max, 'concat <separator>'")
+            self.combine[col] = (fn, sep)
         # rows depend on the query and on the ontology's labels: a change to either makes them stale
         self.digest = hashlib.sha256(self.sparql.encode("utf-8") + _ontology_digest()).hexdigest()
 
@@ -65,8 +74,22 @@ def _ontology_digest() -> bytes:
 
 @cache
 def views() -> dict[str, View]:
-    """The stored queries that are materialised, by name."""
-    return {name: View(q) for name, q in queries.stored().items() if q.extra.get("materialise") in (PER_REPORT, PER_BODY)}
+    """The materialised bindings of stored queries, by name: each query's default binding, and for a
+    parameter named in ``materialise-each`` (a concept), every concept of its scheme."""
+    out = {}
+    for q in queries.stored().values():
+        if q.extra.get("materialise") not in (PER_REPORT, PER_BODY):
+            continue
+        bindings: list[dict[str, str]] = [{}]
+        for name in q.extra.get("materialise-each") or []:
+            p = next(p for p in q.params if p.name == name)
+            if not p.type.startswith("concept:"):
+                raise ValueError(f"{q.name}: materialise-each {name}: only concept parameters have a known set of values")
+            bindings += [{name: c.id} for c in lexicon.concepts(p.type.split(":", 1)[1]) if c.id != p.default]
+        for values in bindings:
+            v = View(q, values)
+            out[v.name] = v
+    return out
 
 
 @cache
@@ -112,6 +135,60 @@ def answer_report(nt: str) -> dict[str, str]:
     if _report_scratch is None:
         _report_scratch = Scratch()
     return _report_scratch.answer(nt, PER_REPORT)
+
+
+_body_scratch: dict[str, tuple[Any, Scratch]] = {}  # store path → (read-only store, scratch), per process
+
+
+def answer_body(task: tuple[str, str, list[str]]) -> tuple[str, dict[str, str]]:
+    """The per-body views of one body: its report graphs read from the store, with the shared entities.
+    Runs in build workers; each opens the store read-only once per refresh."""
+    import pyoxigraph
+
+    from kg.rdf import ENTITIES_GRAPH
+
+    path, body, graphs = task
+    nt = pyoxigraph.RdfFormat.N_TRIPLES
+    if path not in _body_scratch:
+        ro = pyoxigraph.Store.read_only(path)
+        _body_scratch[path] = (ro, Scratch(ro.dump(format=nt, from_graph=pyoxigraph.NamedNode(ENTITIES_GRAPH))))
+    ro, scratch = _body_scratch[path]
+    return body, scratch.answer(b"".join(ro.dump(format=nt, from_graph=pyoxigraph.NamedNode(g)) for g in graphs), PER_BODY)
+
+
+def _combine(rows: list[list], names: list[str], combine: dict[str, tuple[str, str]]) -> list[list]:
+    """Partial aggregates of one group from several partitions, made one: rows that agree on every
+    column but the combined ones are merged column by column. Exact for COUNT and SUM of things no two
+    partitions share, for MIN and MAX, and for GROUP_CONCAT DISTINCT (whose parts come out sorted)."""
+    agg = {names.index(c): spec for c, spec in combine.items()}
+    keys = [i for i in range(len(names)) if i not in agg]
+    groups: dict[tuple, list] = {}
+    for r in rows:
+        k = tuple(r[i] for i in keys)
+        if k not in groups:
+            groups[k] = list(r)
+            continue
+        g = groups[k]
+        for i, (fn, sep) in agg.items():
+            g[i] = COMBINERS[fn](g[i], r[i], sep)
+    for g in groups.values():
+        for i, (fn, sep) in agg.items():
+            if fn == "concat" and g[i] is not None:
+                g[i] = sep.join(sorted(set(str(g[i]).split(sep))))
+    return list(groups.values())
+
+
+def _either(fn: Callable[[Any, Any, str], Any]) -> Callable[[Any, Any, str], Any]:
+    """An aggregate over nothing is unbound: the other partition's value stands."""
+    return lambda a, b, sep: a if b is None else b if a is None else fn(a, b, sep)
+
+
+COMBINERS: dict[str, Callable[[Any, Any, str], Any]] = {
+    "sum": _either(lambda a, b, _: a + b),
+    "min": _either(lambda a, b, _: min(a, b)),
+    "max": _either(lambda a, b, _: max(a, b)),
+    "concat": _either(lambda a, b, sep: f"{a}{sep}{b}"),
+}
 
 
 def _order_key(value: Any) -> tuple:
@@ -165,32 +242,39 @@ class Views:
         self.db.execute("DELETE FROM answer WHERE part = ?", (graph,))
         self.db.execute("DELETE FROM graph WHERE iri = ?", (graph,))
 
-    def refresh(self, store: OxigraphStore, progress: Callable[[str], None] | None = None) -> int:
+    def refresh(self, store_path: str | Path, jobs: int = 1,
+                progress: Callable[[int], Callable[[], None]] | None = None) -> int:
         """Answer the per-body views again for every body a replaced or removed report belonged to,
-        from that body's report graphs in the store. Returns how many bodies were answered."""
-        import pyoxigraph
-
-        from kg.rdf import ENTITIES_GRAPH
-
+        from that body's report graphs in the store (flushed, and opened read-only by each worker).
+        ``progress`` gets the number of bodies and returns what to call after each.
+        Returns how many bodies were answered."""
         names = [v.name for v in views().values() if v.partition == PER_BODY]
-        if not names or not self.touched:
-            self.touched.clear()
+        touched, self.touched = sorted(self.touched), set()
+        if not names or not touched:
             return 0
-        dump = store.store.dump
-        nt = pyoxigraph.RdfFormat.N_TRIPLES
-        scratch = Scratch(dump(format=nt, from_graph=pyoxigraph.NamedNode(ENTITIES_GRAPH)))
-        for body in sorted(self.touched):
+        tasks = []
+        for body in touched:
             self.db.executemany("DELETE FROM answer WHERE name = ? AND part = ?", [(n, body) for n in names])
             graphs = [g for (g,) in self.db.execute("SELECT iri FROM graph WHERE body = ? ORDER BY iri", (body,))]
             if graphs:
-                triples = b"".join(dump(format=nt, from_graph=pyoxigraph.NamedNode(g)) for g in graphs)
-                rows = scratch.answer(triples, PER_BODY)
+                tasks.append((str(store_path), body, graphs))
+        tick = progress(len(tasks)) if progress else None
+        _body_scratch.clear()  # a read-only store sees the store as it was when opened: open it anew
+        if jobs > 1 and len(tasks) > 1:
+            pool = ProcessPoolExecutor(max_workers=jobs)
+            answers = pool.map(answer_body, tasks, chunksize=max(1, len(tasks) // (jobs * 8)))
+        else:
+            pool, answers = None, map(answer_body, tasks)
+        try:
+            for body, rows in answers:
                 self.db.executemany("INSERT INTO answer VALUES (?, ?, ?)", [(n, body, r) for n, r in rows.items()])
-            if progress:
-                progress(body)
-        done = len(self.touched)
-        self.touched.clear()
-        return done
+                if tick:
+                    tick()
+        finally:
+            _body_scratch.clear()
+            if pool:
+                pool.shutdown()
+        return len(touched)
 
     def commit(self) -> None:
         self.db.commit()
@@ -207,12 +291,18 @@ class Views:
             return None
         names = json.loads(found[1])
         out: list[list] = []
-        for (rows,) in self.db.execute("SELECT rows FROM answer WHERE name = ?", (view.name,)):
+        for (rows,) in self.db.execute("SELECT rows FROM answer WHERE name = ? ORDER BY part", (view.name,)):
             out.extend(json.loads(rows))
+        if view.combine:
+            out = _combine(out, names, view.combine)
         if view.distinct:
             out = list({tuple(r): r for r in out}.values())
-        idx = [names.index(v) for v in view.order] + list(range(len(names)))  # ties broken by the whole row
-        out.sort(key=lambda r: tuple(_order_key(r[i]) for i in idx))
+        # a stable sort: ties keep the partitions' order, which is fixed (partitions sorted, rows as answered)
+        idx = [names.index(v) for v in view.order]
+        try:
+            out.sort(key=lambda r: [(r[i] is not None, r[i]) for i in idx])
+        except TypeError:  # numbers and strings in one column
+            out.sort(key=lambda r: [_order_key(r[i]) for i in idx])
         return Rows(names, [dict(zip(names, r)) for r in out])
 
     def close(self) -> None:
