@@ -114,15 +114,16 @@ class KnowledgeGraph:
 
 
 def build(paths: str | Path | list[str | Path] = "seeds", out: str | Path = "build", jobs: int = 1) -> KnowledgeGraph:
-    """Build reports into ``out/store`` and open the result."""
+    """Build reports into ``out/store`` and open the result for reading."""
     paths = [paths] if isinstance(paths, (str, Path)) else paths
     result = _build(paths, out, jobs=jobs)
-    return KnowledgeGraph(OxigraphStore(Path(out) / "store"), result)
+    return KnowledgeGraph(OxigraphStore(Path(out) / "store", read_only=True), result)
 
 
-def open_graph(store: str | Path = "build", endpoint: str | None = None, read_only: bool = False) -> KnowledgeGraph:
+def open_graph(store: str | Path = "build", endpoint: str | None = None, read_only: bool = True) -> KnowledgeGraph:
     """Open a built store (a build folder or its store folder), or a remote SPARQL endpoint.
-    ``read_only`` opens it beside another process (or object) that has it open for writing."""
+    Read-only by default: beside other readers and writers, and with the build's materialised views
+    (kg.views) in use. ``read_only=False`` to write into it; a write drops the views."""
     if endpoint:
         return KnowledgeGraph(RemoteStore(endpoint))
     p = Path(store)

@@ -166,7 +166,8 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
         store.optimize()
     store.close()
     answered.refresh(store.path, jobs, views_progress)  # read-only, once no one writes the store
-    answered.commit()  # after the store is flushed: views never claim a graph the store may not have
+    answered.stamp(store.path)
+    answered.commit()  # after the store is closed: views never claim a graph the store may not have
     answered.close()
     cache_file.write_text(json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))
     results.sort(key=lambda r: r.path)

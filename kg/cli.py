@@ -136,7 +136,7 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
         if file and allow_update:
             from kg.api import open_graph
 
-            open_graph(store, endpoint).store.update(file.read_text(encoding="utf-8"))
+            open_graph(store, endpoint, read_only=False).store.update(file.read_text(encoding="utf-8"))
             typer.echo("update done")
             return
         if file:

@@ -181,6 +181,13 @@ class OxigraphStore:
         self.read_only = read_only
         self.use_views = views  # answer materialised queries from the views (kg.views) when they are current
         self.views_owner: object | None = None  # the build that keeps the views in step with its writes
+        self._restamp = False  # opened for writing with current views: if nothing is written, they stay current
+        if self.path is not None and not read_only and self.views_path.exists():
+            from kg import views as _views
+
+            v = _views.Views(self.views_path, read_only=True)
+            self._restamp = v.stamped(self.path)
+            v.close()
         if self.path is None:
             self.store = pyoxigraph.Store()
         elif read_only:
@@ -195,6 +202,7 @@ class OxigraphStore:
 
     def changed(self) -> None:
         """Every write comes here: outside a build that maintains them, the views are now stale."""
+        self._restamp = False
         if self.views_owner is None and self.views_path is not None and self.views_path.exists():
             self.views_path.unlink()
 
@@ -252,7 +260,7 @@ class OxigraphStore:
             return None
         v = views.Views(self.views_path, read_only=True)
         try:
-            return v.rows(view, set(self.graphs()))
+            return v.rows(view, self.path)
         finally:
             v.close()
 
@@ -319,6 +327,13 @@ class OxigraphStore:
                 self.store.flush()
             self.store = None
             gc.collect()
+            if self._restamp and self.views_owner is None and self.views_path.exists():
+                from kg import views
+
+                v = views.Views(self.views_path)  # opened, not written: its views still answer for it
+                v.stamp(self.path)
+                v.commit()
+                v.close()
 
     def __enter__(self) -> OxigraphStore:
         return self

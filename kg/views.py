@@ -12,15 +12,16 @@ stored queries, though, never combine facts from two partitions of the corpus:
 In both cases the union is then de-duplicated if the query says DISTINCT and sorted by its ORDER BY.
 The build answers those queries (their default binding) on a small in-memory store holding one
 partition with the ontology and the entities it refers to, and keeps the rows in
-``<store>.views.sqlite``. The embedded store answers that exact query text from the views, but only
-while they cover exactly the store's report graphs; any write to the store other than the build's
-drops them, and the store answers as before.
+``<store>.views.sqlite``, stamped with the store's files as the build left them. The embedded store
+answers that exact query text from the views only while the stamp matches: a write through kg drops
+the views, a write by any other program changes the files, and the store answers as before.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Callable
@@ -34,7 +35,7 @@ from kg.paths import ONTOLOGY
 from kg.store import OxigraphStore, Rows
 
 PER_REPORT, PER_BODY = "per-report", "per-body"
-SCHEMA = 1  # the views file's layout (SQLite user_version)
+SCHEMA = 2  # the views file's layout (SQLite user_version)
 _ORDER_BY = re.compile(r"\bORDER\s+BY\s+((?:\?\w+\s*)+)$", re.IGNORECASE)
 _SELECT = re.compile(r"\bSELECT(\s+DISTINCT)?\b", re.IGNORECASE)
 
@@ -156,6 +157,17 @@ def answer_body(task: tuple[str, str, list[str]]) -> tuple[str, dict[str, str]]:
     return body, scratch.answer(b"".join(ro.dump(format=nt, from_graph=pyoxigraph.NamedNode(g)) for g in graphs), PER_BODY)
 
 
+def fingerprint(store_path: str | Path) -> str:
+    """The store's files: names, sizes and modification times (RocksDB's informational LOG files left
+    out). Any write — by kg or another program — or opening for writing changes it; reading does not."""
+    h = hashlib.sha256()
+    for e in sorted(os.scandir(store_path), key=lambda e: e.name):
+        if e.is_file() and not e.name.startswith("LOG"):
+            st = e.stat()
+            h.update(f"{e.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
 def _combine(rows: list[list], names: list[str], combine: dict[str, tuple[str, str]]) -> list[list]:
     """Partial aggregates of one group from several partitions, made one: rows that agree on every
     column but the combined ones are merged column by column. Exact for COUNT and SUM of things no two
@@ -213,7 +225,8 @@ class Views:
         self.db = sqlite3.connect(self.path)
         if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:  # views of an older kg: start over
             self.db.executescript(
-                "DROP TABLE IF EXISTS query; DROP TABLE IF EXISTS graph; DROP TABLE IF EXISTS answer;"
+                "DROP TABLE IF EXISTS query; DROP TABLE IF EXISTS graph; DROP TABLE IF EXISTS answer; DROP TABLE IF EXISTS meta;"
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
                 "CREATE TABLE query (name TEXT PRIMARY KEY, digest TEXT, vars TEXT);"
                 "CREATE TABLE graph (iri TEXT PRIMARY KEY, body TEXT);"
                 "CREATE TABLE answer (name TEXT, part TEXT, rows TEXT, PRIMARY KEY (name, part));"
@@ -279,15 +292,23 @@ class Views:
     def commit(self) -> None:
         self.db.commit()
 
-    def rows(self, view: View, store_graphs: set[str]) -> Rows | None:
-        """The query's rows over the store, or None when these views do not answer for it
-        (the query changed since the build, or the store holds other report graphs)."""
-        from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH
+    def stamp(self, store_path: str | Path) -> None:
+        """Record the store's files as they are now: the views answer for exactly this store."""
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint(store_path),))
 
+    def stamped(self, store_path: str | Path) -> bool:
         if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
+            return False
+        found = self.db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        return bool(found) and found[0] == fingerprint(store_path)
+
+    def rows(self, view: View, store_path: str | Path) -> Rows | None:
+        """The query's rows over the store, or None when these views do not answer for it: the query
+        or the ontology changed since the build, or the store was written since (by anyone)."""
+        if not self.stamped(store_path):
             return None
         found = self.db.execute("SELECT digest, vars FROM query WHERE name = ?", (view.name,)).fetchone()
-        if not found or found[0] != view.digest or self.graphs() != store_graphs - {ENTITIES_GRAPH, ONTOLOGY_GRAPH}:
+        if not found or found[0] != view.digest:
             return None
         names = json.loads(found[1])
         out: list[list] = []

@@ -30,7 +30,7 @@ def extractions():
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """The seeds built once into a temporary folder, opened read-write for the session."""
+    """The seeds built once into a temporary folder, opened for the session."""
     import kg
 
     out = tmp_path_factory.mktemp("build")

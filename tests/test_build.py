@@ -139,7 +139,7 @@ def test_cross_report_check_catches_a_body_with_two_places(tmp_path):
     from kg.rdf import ENTITIES_GRAPH
 
     build([SEEDS / "004_73afdd1df5b9533d.txt"], tmp_path / "b")
-    g = kg.open(tmp_path / "b")
+    g = kg.open(tmp_path / "b", read_only=False)
     body = "https://w3id.org/npc-kg/id/body/140826-standing-committee"
     g.store.add_to_graph(ENTITIES_GRAPH, f"<{body}> <http://purl.org/dc/terms/spatial> <https://w3id.org/npc-kg/id/place/14> .\n")
     report = g.validate()
