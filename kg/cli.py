@@ -95,7 +95,8 @@ def list_queries() -> None:
     """List the stored queries with their parameters."""
     for q in queries.stored().values():
         params = ", ".join(f"{p.name}:{p.type}" + ("" if p.default is None else f"={p.default}") for p in q.params)
-        typer.echo(f"{q.name}  [{params}]\n    {q.summary.get('en', '')}\n    {q.summary.get('zh', '')}")
+        views = f"  (answered from the build's views {q.extra['materialise']})" if q.extra.get("materialise") else ""
+        typer.echo(f"{q.name}  [{params}]{views}\n    {q.summary.get('en', '')}\n    {q.summary.get('zh', '')}")
 
 
 def _render(rows, fmt: str) -> str:

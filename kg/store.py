@@ -255,12 +255,9 @@ class OxigraphStore:
             return None
         from kg import views
 
-        view = views.by_text().get(sparql)
-        if view is None:
-            return None
         v = views.Views(self.views_path, read_only=True)
         try:
-            return v.rows(view, self.path)
+            return v.rows(sparql, self.path)
         finally:
             v.close()
 

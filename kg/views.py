@@ -35,7 +35,7 @@ from kg.paths import ONTOLOGY
 from kg.store import OxigraphStore, Rows
 
 PER_REPORT, PER_BODY = "per-report", "per-body"
-SCHEMA = 2  # the views file's layout (SQLite user_version)
+SCHEMA = 3  # the views file's layout (SQLite user_version)
 _ORDER_BY = re.compile(r"\bORDER\s+BY\s+((?:\?\w+\s*)+)$", re.IGNORECASE)
 _SELECT = re.compile(r"\bSELECT(\s+DISTINCT)?\b", re.IGNORECASE)
 
@@ -61,8 +61,16 @@ class View:
             if fn not in COMBINERS or (fn == "concat") != bool(sep):
                 raise ValueError(f"{q.name}: combine {col}: {spec!r} is not one of sum, min, max, 'concat <separator>'")
             self.combine[col] = (fn, sep)
-        # rows depend on the query and on the ontology's labels: a change to either makes them stale
-        self.digest = hashlib.sha256(self.sparql.encode("utf-8") + _ontology_digest()).hexdigest()
+        self.digest = digest(self.sparql)
+
+    def spec(self) -> str:
+        """What merging the partitions' rows needs, kept with them so that a query needs no parsing."""
+        return json.dumps({"order": self.order, "distinct": self.distinct, "combine": self.combine})
+
+
+def digest(sparql: str) -> str:
+    """Rows depend on the query text and on the ontology's labels: a change to either makes them stale."""
+    return hashlib.sha256(sparql.encode("utf-8") + _ontology_digest()).hexdigest()
 
 
 @cache
@@ -93,11 +101,6 @@ def views() -> dict[str, View]:
     return out
 
 
-@cache
-def by_text() -> dict[str, View]:
-    return {v.sparql: v for v in views().values()}
-
-
 class Scratch:
     """An in-memory store with the ontology (and, for bodies, the shared entities): partitions of the
     corpus are loaded into it one at a time and the materialised queries run over each."""
@@ -105,7 +108,6 @@ class Scratch:
     GRAPH = "urn:npc-kg:views:partition"
 
     def __init__(self, entities: bytes = b"") -> None:
-        from kg import lexicon
         from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH
 
         self.store = OxigraphStore()
@@ -227,16 +229,17 @@ class Views:
             self.db.executescript(
                 "DROP TABLE IF EXISTS query; DROP TABLE IF EXISTS graph; DROP TABLE IF EXISTS answer; DROP TABLE IF EXISTS meta;"
                 "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
-                "CREATE TABLE query (name TEXT PRIMARY KEY, digest TEXT, vars TEXT);"
+                "CREATE TABLE query (name TEXT PRIMARY KEY, digest TEXT UNIQUE, vars TEXT, spec TEXT);"
                 "CREATE TABLE graph (iri TEXT PRIMARY KEY, body TEXT);"
                 "CREATE TABLE answer (name TEXT, part TEXT, rows TEXT, PRIMARY KEY (name, part));"
+                "CREATE INDEX answer_part ON answer (part); CREATE INDEX graph_body ON graph (body);"
                 f"PRAGMA user_version = {SCHEMA};")
         current = {v.name: v.digest for v in views().values()}
         if dict(self.db.execute("SELECT name, digest FROM query").fetchall()) != current:
             # a materialised query was added, removed or edited: every report must be answered again
             self.db.executescript("DELETE FROM query; DELETE FROM graph; DELETE FROM answer;")
             for v in views().values():
-                self.db.execute("INSERT INTO query VALUES (?, ?, ?)", (v.name, v.digest, json.dumps(queries_vars(v.sparql))))
+                self.db.execute("INSERT INTO query VALUES (?, ?, ?, ?)", (v.name, v.digest, json.dumps(_projected(v.sparql)), v.spec()))
             self.db.commit()
 
     def graphs(self) -> set[str]:
@@ -302,24 +305,25 @@ class Views:
         found = self.db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
         return bool(found) and found[0] == fingerprint(store_path)
 
-    def rows(self, view: View, store_path: str | Path) -> Rows | None:
-        """The query's rows over the store, or None when these views do not answer for it: the query
-        or the ontology changed since the build, or the store was written since (by anyone)."""
-        if not self.stamped(store_path):
+    def rows(self, sparql: str, store_path: str | Path) -> Rows | None:
+        """The rows of this query text over the store, or None when these views do not answer for it:
+        it is not materialised, it or the ontology changed since the build, or the store was written
+        since (by anyone)."""
+        if not self.stamped(store_path):  # checks the file's layout first
             return None
-        found = self.db.execute("SELECT digest, vars FROM query WHERE name = ?", (view.name,)).fetchone()
-        if not found or found[0] != view.digest:
+        found = self.db.execute("SELECT name, vars, spec FROM query WHERE digest = ?", (digest(sparql),)).fetchone()
+        if not found:
             return None
-        names = json.loads(found[1])
+        name, names, spec = found[0], json.loads(found[1]), json.loads(found[2])
         out: list[list] = []
-        for (rows,) in self.db.execute("SELECT rows FROM answer WHERE name = ? ORDER BY part", (view.name,)):
+        for (rows,) in self.db.execute("SELECT rows FROM answer WHERE name = ? ORDER BY part", (name,)):
             out.extend(json.loads(rows))
-        if view.combine:
-            out = _combine(out, names, view.combine)
-        if view.distinct:
+        if spec["combine"]:
+            out = _combine(out, names, spec["combine"])
+        if spec["distinct"]:
             out = list({tuple(r): r for r in out}.values())
         # a stable sort: ties keep the partitions' order, which is fixed (partitions sorted, rows as answered)
-        idx = [names.index(v) for v in view.order]
+        idx = [names.index(v) for v in spec["order"]]
         try:
             out.sort(key=lambda r: [(r[i] is not None, r[i]) for i in idx])
         except TypeError:  # numbers and strings in one column
@@ -330,7 +334,7 @@ class Views:
         self.db.close()
 
 
-def queries_vars(sparql: str) -> list[str]:
+def _projected(sparql: str) -> list[str]:
     """The projected variables, in order, as the store reports them."""
     import pyoxigraph
 

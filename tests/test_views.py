@@ -22,7 +22,7 @@ def assert_views_equal_store(store_path: Path) -> None:
     v_db = Views(fast.views_path, read_only=True)
     try:
         for view in views.views().values():
-            from_views = v_db.rows(view, store_path)
+            from_views = v_db.rows(view.sparql, store_path)
             assert from_views is not None, f"{view.name}: the views do not answer right after a build"
             from_store = plain.query(view.sparql)
             assert from_views.vars == from_store.vars, view.name
@@ -88,7 +88,7 @@ def test_views_equal_store_across_reports_and_after_an_edit(corpus: Path, tmp_pa
     mechanisms = views.views()["mechanisms-of-body"]
     per_body = Views(out / "store.views.sqlite", read_only=True)
     partial = sum(len(eval_json(r)) for (r,) in per_body.db.execute("SELECT rows FROM answer WHERE name = ?", (mechanisms.name,)))
-    combined = per_body.rows(mechanisms, out / "store")
+    combined = per_body.rows(mechanisms.sparql, out / "store")
     per_body.close()
     assert partial > len(combined), "mechanisms shared by several bodies must be combined"
     assert_views_equal_store(out / "store")
@@ -128,7 +128,7 @@ def test_views_step_aside_when_another_program_wrote_the_store_or_the_query_chan
     def answered() -> bool:
         v = Views(out / "store.views.sqlite", read_only=True)
         try:
-            return v.rows(view, out / "store") is not None
+            return v.rows(view.sparql, out / "store") is not None
         finally:
             v.close()
 
