@@ -111,6 +111,8 @@ def run(n: int, jobs: int = 2) -> dict:
                                     "to_rdf": sum(len(r.text) for r in reports) / t_rdf},
         "validate_s_per_report": t_validate / min(50, len(graphs)),
         "build_wall_s": t_build, "built": sum(f.ok for f in result.files),
+        "disk_mb": {"store": sum(f.stat().st_size for f in (out / "store").iterdir()) / 2**20,
+                    "views": (out / "store.views.sqlite").stat().st_size / 2**20},
         "incremental_rebuild_s": t_incremental, "rebuilt": sum(not f.cached for f in again.files),
         "triples": sum(f.triples for f in result.files),
         "query_s": qtimes, "materialised_query_s_without_views": store_times, "selective_query_median_s": median_s,

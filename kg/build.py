@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kg import lexicon, views
 from kg.extract import VERSION, extract
-from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, body_iri, graph_iri, report_graph, split_entities
+from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, report_graph, split_entities
 from kg.report import ReadError, read
 from kg.store import OxigraphStore
 from kg.validate import validate
@@ -32,7 +32,6 @@ class FileResult:
     path: str
     ok: bool
     graph: str | None = None
-    body: str | None = None
     checksum: str | None = None
     triples: int = 0
     facts: int = 0
@@ -89,7 +88,7 @@ def process(path: str, check: bool = True) -> tuple[FileResult, str | None, dict
         report = read(path)
         x = extract(report)
         g = report_graph(x)
-        res = FileResult(path, True, str(graph_iri(report)), str(body_iri(report)), report.checksum, len(g), len(x.facts))
+        res = FileResult(path, True, str(graph_iri(report)), report.checksum, len(g), len(x.facts))
         if check:
             v = validate(g)
             if not v.conforms:
@@ -97,7 +96,7 @@ def process(path: str, check: bool = True) -> tuple[FileResult, str | None, dict
                 res.violations = [str(x) for x in v.violations]
                 return res, None, {}
         nt = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
-        return res, nt, views.answer_report(nt)
+        return res, nt, views.answer(nt)
     except ReadError as e:
         return FileResult(path, False, error=e.reason, line=e.line), None, {}
     except Exception as e:
@@ -109,10 +108,8 @@ def _cache_path(out: Path) -> Path:
 
 
 def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1, check: bool = True,
-          progress: Callable[[FileResult], None] | None = None,
-          views_progress: Callable[[int], Callable[[], None]] | None = None) -> BuildResult:
-    """Build report files and folders into ``out/store``. ``progress`` is called once per file;
-    ``views_progress`` with the number of bodies whose views are answered, and returns what to call after each."""
+          progress: Callable[[FileResult], None] | None = None) -> BuildResult:
+    """Build report files and folders into ``out/store`` (and its views); ``progress`` is called once per file."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     store = OxigraphStore(out / "store")
@@ -146,7 +143,7 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
             facts, entities = split_entities(nt)
             loader.replace_graph(res.graph, facts)
             loader.add_to_graph(ENTITIES_GRAPH, entities)
-            answered.replace(res.graph, res.body or res.graph, rows)
+            answered.replace(res.graph, rows)
             cache[_key(res.path)] = {"size": _size(Path(res.path)), "mtime": _mtime(Path(res.path)), **{
                 k: v for k, v in asdict(res).items() if k in ("graph", "checksum", "triples", "facts")}}
         results.append(res)
@@ -165,7 +162,6 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
     if loader.loaded >= COMPACT_AFTER_QUADS:
         store.optimize()
     store.close()
-    answered.refresh(store.path, jobs, views_progress)  # read-only, once no one writes the store
     answered.stamp(store.path)
     answered.commit()  # after the store is closed: views never claim a graph the store may not have
     answered.close()

@@ -52,11 +52,7 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
         if not quiet:
             bar.tick(note=("" if r.ok else "FAILED ") + Path(r.path).name)
 
-    def views_progress(total: int):
-        views_bar = Progress(total, "views (bodies)")
-        return lambda: None if quiet else views_bar.tick()
-
-    result = run(paths, out, jobs=jobs, progress=progress, views_progress=views_progress)
+    result = run(paths, out, jobs=jobs, progress=progress)
     typer.echo(result.summary())
     raise typer.Exit(result.exit_code)
 

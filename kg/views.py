@@ -1,20 +1,23 @@
-"""Materialised views: stored queries answered report by report, or body by body, at build time.
+"""Materialised views: stored queries answered report by report at build time.
 
 A whole-corpus question costs the on-disk store several index lookups and string decodes per fact:
 at 30,000 reports ``table-counts`` ran for minutes and ``body-mechanism-edges`` for a minute. Many
-stored queries, though, never combine facts from two partitions of the corpus:
+stored queries, though, can be answered one report at a time and the answers put together:
 
-- ``materialise: per-report`` — no grouping across reports (one row per fact, per report, per body
-  named by a report): the answer over the store is the union of the answers over each report graph;
-- ``materialise: per-body`` — every group lies within one reporting body (GROUP BY the body): the
-  answer is the union of the answers over each body's report graphs.
+- ``materialise: per-report`` — the answer over the store is the union of the answers over each
+  report graph (with the ontology and the entities it refers to), de-duplicated if the query says
+  DISTINCT and sorted by its ORDER BY. True of a query with no grouping across reports.
+- ``combine: {column: sum|min|max|"concat <separator>"}`` — for a query whose groups may span
+  reports (a body's mechanisms over ten years): rows that agree on every other column are merged,
+  column by column. Exact for COUNT(DISTINCT …) of things that belong to one report (sentences,
+  facts), SUM of such, MIN, MAX and GROUP_CONCAT(DISTINCT …) (whose parts then come out sorted).
+- ``materialise-each: [parameter]`` — also every concept a concept parameter can take.
 
-In both cases the union is then de-duplicated if the query says DISTINCT and sorted by its ORDER BY.
-The build answers those queries (their default binding) on a small in-memory store holding one
-partition with the ontology and the entities it refers to, and keeps the rows in
-``<store>.views.sqlite``, stamped with the store's files as the build left them. The embedded store
-answers that exact query text from the views only while the stamp matches: a write through kg drops
-the views, a write by any other program changes the files, and the store answers as before.
+The build answers those queries in its workers, on a small in-memory store that holds one report
+with the ontology, and keeps the rows in ``<store>.views.sqlite``, stamped with the store's files as
+the build left them. The embedded store answers exactly those query texts from the views while the
+stamp matches: a write through kg drops the views, a write by any other program changes the files,
+and the store answers by itself again.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ import os
 import re
 import sqlite3
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +37,8 @@ from kg import lexicon, queries
 from kg.paths import ONTOLOGY
 from kg.store import OxigraphStore, Rows
 
-PER_REPORT, PER_BODY = "per-report", "per-body"
-SCHEMA = 3  # the views file's layout (SQLite user_version)
+PER_REPORT = "per-report"
+SCHEMA = 4  # the views file's layout (SQLite user_version)
 _ORDER_BY = re.compile(r"\bORDER\s+BY\s+((?:\?\w+\s*)+)$", re.IGNORECASE)
 _SELECT = re.compile(r"\bSELECT(\s+DISTINCT)?\b", re.IGNORECASE)
 
@@ -47,7 +50,6 @@ class View:
         self.query = q.name
         self.values = dict(values or {})
         self.name = q.name + "".join(f"?{k}={v}" for k, v in sorted(self.values.items()))
-        self.partition = q.extra["materialise"]
         self.sparql = q.bind(self.values)
         body = queries._strip_comments(self.sparql)
         m = _ORDER_BY.search(body.strip())
@@ -64,7 +66,7 @@ class View:
         self.digest = digest(self.sparql)
 
     def spec(self) -> str:
-        """What merging the partitions' rows needs, kept with them so that a query needs no parsing."""
+        """What merging the reports' rows needs, kept with them so that a query needs no parsing."""
         return json.dumps({"order": self.order, "distinct": self.distinct, "combine": self.combine})
 
 
@@ -87,7 +89,7 @@ def views() -> dict[str, View]:
     parameter named in ``materialise-each`` (a concept), every concept of its scheme."""
     out = {}
     for q in queries.stored().values():
-        if q.extra.get("materialise") not in (PER_REPORT, PER_BODY):
+        if q.extra.get("materialise") != PER_REPORT:
             continue
         bindings: list[dict[str, str]] = [{}]
         for name in q.extra.get("materialise-each") or []:
@@ -101,62 +103,28 @@ def views() -> dict[str, View]:
     return out
 
 
-class Scratch:
-    """An in-memory store with the ontology (and, for bodies, the shared entities): partitions of the
-    corpus are loaded into it one at a time and the materialised queries run over each."""
-
-    GRAPH = "urn:npc-kg:views:partition"
-
-    def __init__(self, entities: bytes = b"") -> None:
-        from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH
-
-        self.store = OxigraphStore()
-        self.store.add_to_graph(ONTOLOGY_GRAPH, lexicon.ontology_graph())
-        if entities:
-            self.store.add_to_graph(ENTITIES_GRAPH, entities)
-
-    def answer(self, nt: str | bytes, partition: str) -> dict[str, str]:
-        """Rows (JSON, one list per row) of each view of this partition kind over these triples."""
-        self.store.replace_graph(self.GRAPH, nt)
-        try:
-            out = {}
-            for v in views().values():
-                if v.partition == partition:
-                    rows = self.store.query(v.sparql)
-                    out[v.name] = json.dumps([[r[c] for c in rows.vars] for r in rows.rows], ensure_ascii=False)
-            return out
-        finally:
-            self.store.remove_graph(self.GRAPH)
+_scratch: OxigraphStore | None = None  # in memory, per process: the ontology stays, reports come and go
+_REPORT = "urn:npc-kg:views:report"
 
 
-_report_scratch: Scratch | None = None
+def answer(nt: str) -> dict[str, str]:
+    """Rows (JSON, one list per row) of every view over one report's N-Triples, entities included.
+    Runs in build workers."""
+    global _scratch
+    if _scratch is None:
+        from kg.rdf import ONTOLOGY_GRAPH
 
-
-def answer_report(nt: str) -> dict[str, str]:
-    """The per-report views of one report (its N-Triples, entities included). Runs in build workers."""
-    global _report_scratch
-    if _report_scratch is None:
-        _report_scratch = Scratch()
-    return _report_scratch.answer(nt, PER_REPORT)
-
-
-_body_scratch: dict[str, tuple[Any, Scratch]] = {}  # store path → (read-only store, scratch), per process
-
-
-def answer_body(task: tuple[str, str, list[str]]) -> tuple[str, dict[str, str]]:
-    """The per-body views of one body: its report graphs read from the store, with the shared entities.
-    Runs in build workers; each opens the store read-only once per refresh."""
-    import pyoxigraph
-
-    from kg.rdf import ENTITIES_GRAPH
-
-    path, body, graphs = task
-    nt = pyoxigraph.RdfFormat.N_TRIPLES
-    if path not in _body_scratch:
-        ro = pyoxigraph.Store.read_only(path)
-        _body_scratch[path] = (ro, Scratch(ro.dump(format=nt, from_graph=pyoxigraph.NamedNode(ENTITIES_GRAPH))))
-    ro, scratch = _body_scratch[path]
-    return body, scratch.answer(b"".join(ro.dump(format=nt, from_graph=pyoxigraph.NamedNode(g)) for g in graphs), PER_BODY)
+        _scratch = OxigraphStore()
+        _scratch.add_to_graph(ONTOLOGY_GRAPH, lexicon.ontology_graph())
+    _scratch.replace_graph(_REPORT, nt)
+    try:
+        out = {}
+        for v in views().values():
+            rows = _scratch.query(v.sparql)
+            out[v.name] = json.dumps([[r[c] for c in rows.vars] for r in rows.rows], ensure_ascii=False)
+        return out
+    finally:
+        _scratch.remove_graph(_REPORT)
 
 
 def fingerprint(store_path: str | Path) -> str:
@@ -171,9 +139,7 @@ def fingerprint(store_path: str | Path) -> str:
 
 
 def _combine(rows: list[list], names: list[str], combine: dict[str, tuple[str, str]]) -> list[list]:
-    """Partial aggregates of one group from several partitions, made one: rows that agree on every
-    column but the combined ones are merged column by column. Exact for COUNT and SUM of things no two
-    partitions share, for MIN and MAX, and for GROUP_CONCAT DISTINCT (whose parts come out sorted)."""
+    """Partial aggregates of one group from several reports, made one (see the module's docstring)."""
     agg = {names.index(c): spec for c, spec in combine.items()}
     keys = [i for i in range(len(names)) if i not in agg]
     groups: dict[tuple, list] = {}
@@ -193,7 +159,7 @@ def _combine(rows: list[list], names: list[str], combine: dict[str, tuple[str, s
 
 
 def _either(fn: Callable[[Any, Any, str], Any]) -> Callable[[Any, Any, str], Any]:
-    """An aggregate over nothing is unbound: the other partition's value stands."""
+    """An aggregate over nothing is unbound: the other report's value stands."""
     return lambda a, b, sep: a if b is None else b if a is None else fn(a, b, sep)
 
 
@@ -215,12 +181,10 @@ def _order_key(value: Any) -> tuple:
 
 
 class Views:
-    """The rows of the materialised queries in SQLite: per report graph, or per reporting body.
-    ``graph`` lists the report graphs the views cover and the body each belongs to."""
+    """The rows of the materialised queries in SQLite, per report graph."""
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
-        self.touched: set[str] = set()  # bodies whose per-body rows must be answered again
         if read_only:
             self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
             return
@@ -230,9 +194,9 @@ class Views:
                 "DROP TABLE IF EXISTS query; DROP TABLE IF EXISTS graph; DROP TABLE IF EXISTS answer; DROP TABLE IF EXISTS meta;"
                 "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
                 "CREATE TABLE query (name TEXT PRIMARY KEY, digest TEXT UNIQUE, vars TEXT, spec TEXT);"
-                "CREATE TABLE graph (iri TEXT PRIMARY KEY, body TEXT);"
-                "CREATE TABLE answer (name TEXT, part TEXT, rows TEXT, PRIMARY KEY (name, part));"
-                "CREATE INDEX answer_part ON answer (part); CREATE INDEX graph_body ON graph (body);"
+                "CREATE TABLE graph (iri TEXT PRIMARY KEY);"
+                "CREATE TABLE answer (name TEXT, graph TEXT, rows TEXT, PRIMARY KEY (name, graph));"
+                "CREATE INDEX answer_graph ON answer (graph);"
                 f"PRAGMA user_version = {SCHEMA};")
         current = {v.name: v.digest for v in views().values()}
         if dict(self.db.execute("SELECT name, digest FROM query").fetchall()) != current:
@@ -245,52 +209,14 @@ class Views:
     def graphs(self) -> set[str]:
         return {iri for (iri,) in self.db.execute("SELECT iri FROM graph")}
 
-    def replace(self, graph: str, body: str, answers: dict[str, str]) -> None:
-        """A report graph (re)built: its per-report rows; its body's per-body rows are now due."""
+    def replace(self, graph: str, answers: dict[str, str]) -> None:
         self.remove(graph)
         self.db.executemany("INSERT INTO answer VALUES (?, ?, ?)", [(n, graph, rows) for n, rows in answers.items()])
-        self.db.execute("INSERT INTO graph VALUES (?, ?)", (graph, body))
-        self.touched.add(body)
+        self.db.execute("INSERT INTO graph VALUES (?)", (graph,))
 
     def remove(self, graph: str) -> None:
-        for (body,) in self.db.execute("SELECT body FROM graph WHERE iri = ?", (graph,)).fetchall():
-            self.touched.add(body)
-        self.db.execute("DELETE FROM answer WHERE part = ?", (graph,))
+        self.db.execute("DELETE FROM answer WHERE graph = ?", (graph,))
         self.db.execute("DELETE FROM graph WHERE iri = ?", (graph,))
-
-    def refresh(self, store_path: str | Path, jobs: int = 1,
-                progress: Callable[[int], Callable[[], None]] | None = None) -> int:
-        """Answer the per-body views again for every body a replaced or removed report belonged to,
-        from that body's report graphs in the store (flushed, and opened read-only by each worker).
-        ``progress`` gets the number of bodies and returns what to call after each.
-        Returns how many bodies were answered."""
-        names = [v.name for v in views().values() if v.partition == PER_BODY]
-        touched, self.touched = sorted(self.touched), set()
-        if not names or not touched:
-            return 0
-        tasks = []
-        for body in touched:
-            self.db.executemany("DELETE FROM answer WHERE name = ? AND part = ?", [(n, body) for n in names])
-            graphs = [g for (g,) in self.db.execute("SELECT iri FROM graph WHERE body = ? ORDER BY iri", (body,))]
-            if graphs:
-                tasks.append((str(store_path), body, graphs))
-        tick = progress(len(tasks)) if progress else None
-        _body_scratch.clear()  # a read-only store sees the store as it was when opened: open it anew
-        if jobs > 1 and len(tasks) > 1:
-            pool = ProcessPoolExecutor(max_workers=jobs)
-            answers = pool.map(answer_body, tasks, chunksize=max(1, len(tasks) // (jobs * 8)))
-        else:
-            pool, answers = None, map(answer_body, tasks)
-        try:
-            for body, rows in answers:
-                self.db.executemany("INSERT INTO answer VALUES (?, ?, ?)", [(n, body, r) for n, r in rows.items()])
-                if tick:
-                    tick()
-        finally:
-            _body_scratch.clear()
-            if pool:
-                pool.shutdown()
-        return len(touched)
 
     def commit(self) -> None:
         self.db.commit()
@@ -316,18 +242,18 @@ class Views:
             return None
         name, names, spec = found[0], json.loads(found[1]), json.loads(found[2])
         out: list[list] = []
-        for (rows,) in self.db.execute("SELECT rows FROM answer WHERE name = ? ORDER BY part", (name,)):
+        for (rows,) in self.db.execute("SELECT rows FROM answer WHERE name = ? ORDER BY graph", (name,)):
             out.extend(json.loads(rows))
         if spec["combine"]:
             out = _combine(out, names, spec["combine"])
         if spec["distinct"]:
             out = list({tuple(r): r for r in out}.values())
-        # a stable sort: ties keep the partitions' order, which is fixed (partitions sorted, rows as answered)
+        # a stable sort: ties keep the reports' order, which is fixed (graphs sorted, rows as answered)
         idx = [names.index(v) for v in spec["order"]]
         try:
-            out.sort(key=lambda r: [(r[i] is not None, r[i]) for i in idx])
-        except TypeError:  # numbers and strings in one column
-            out.sort(key=lambda r: [_order_key(r[i]) for i in idx])
+            out = sorted(out, key=itemgetter(*idx))  # fast, while no unbound value meets a bound one
+        except TypeError:
+            out = sorted(out, key=lambda r: [_order_key(r[i]) for i in idx])
         return Rows(names, [dict(zip(names, r)) for r in out])
 
     def close(self) -> None:
