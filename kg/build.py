@@ -118,10 +118,10 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
     cache = json.loads(cache_file.read_text()) if cache_file.exists() else {}
     if cache.get("_extractor") != VERSION:
         cache = {"_extractor": VERSION}
-    stored = set(store.graphs())
-    answered = Views(store.views_path)
+    in_store = set(store.graphs()) - {ONTOLOGY_GRAPH, ENTITIES_GRAPH}
+    answered = Views.for_build(store.views_path)
     store.views_owner = answered
-    stored &= answered.graphs()  # a report whose views are missing (a killed build) is done again
+    stored = in_store & answered.graphs()  # a report whose views are missing (a killed build) is done again
 
     todo, results = [], []
     for f in files:
@@ -140,10 +140,12 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
             if old and old != res.graph:  # the text changed, so did its graph IRI: drop the stale one
                 loader.remove_graph(old)
                 answered.remove(old)
+                in_store.discard(old)
             facts, entities = split_entities(nt)
             loader.replace_graph(res.graph, facts)
             loader.add_to_graph(ENTITIES_GRAPH, entities)
             answered.replace(res.graph, rows)
+            in_store.add(res.graph)
             cache[_key(res.path)] = {"size": _size(Path(res.path)), "mtime": _mtime(Path(res.path)), **{
                 k: v for k, v in asdict(res).items() if k in ("graph", "checksum", "triples", "facts")}}
         results.append(res)
@@ -162,7 +164,9 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
     if loader.loaded >= COMPACT_AFTER_QUADS:
         store.optimize()
     store.close()
-    answered.stamp(store.path)
+    # the views answer for the store only if they cover every report graph in it (not so when graphs
+    # from files outside this build were there before the views were started over)
+    answered.stamp(store.path if answered.graphs() == in_store else None)
     answered.commit()  # after the store is closed: views never claim a graph the store may not have
     answered.close()
     cache_file.write_text(json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))

@@ -327,7 +327,7 @@ class OxigraphStore:
             if self._restamp and self.views_owner is None and self.views_path.exists():
                 from kg import views
 
-                v = views.Views(self.views_path)  # opened, not written: its views still answer for it
+                v = views.Views(self.views_path)  # opened, not written: the views still answer for it
                 v.stamp(self.path)
                 v.commit()
                 v.close()

@@ -38,7 +38,7 @@ from kg.paths import ONTOLOGY
 from kg.store import OxigraphStore, Rows
 
 PER_REPORT = "per-report"
-SCHEMA = 4  # the views file's layout (SQLite user_version)
+SCHEMA = 5  # the views file's layout (SQLite user_version)
 _ORDER_BY = re.compile(r"\bORDER\s+BY\s+((?:\?\w+\s*)+)$", re.IGNORECASE)
 _SELECT = re.compile(r"\bSELECT(\s+DISTINCT)?\b", re.IGNORECASE)
 
@@ -46,11 +46,14 @@ _SELECT = re.compile(r"\bSELECT(\s+DISTINCT)?\b", re.IGNORECASE)
 class View:
     """One materialised binding of a stored query: its text, whether it is DISTINCT and its sort keys."""
 
-    def __init__(self, q: queries.StoredQuery, values: dict[str, str] | None = None) -> None:
+    def __init__(self, q: queries.StoredQuery, values: dict[str, str] | None = None,
+                 source: str | None = None, where: tuple[str, str] | None = None) -> None:
         self.query = q.name
-        self.values = dict(values or {})
-        self.name = q.name + "".join(f"?{k}={v}" for k, v in sorted(self.values.items()))
+        self.values = dict(values or {})  # a value "" leaves that parameter unbound
+        self.name = q.name + "".join(f"?{k}={v or '*'}" for k, v in sorted(self.values.items()))
         self.sparql = q.bind(self.values)
+        # answered by filtering another view's rows (``where``: column, value) instead of its own
+        self.source, self.where = source, where
         body = queries._strip_comments(self.sparql)
         m = _ORDER_BY.search(body.strip())
         if not m:
@@ -67,12 +70,18 @@ class View:
 
     def spec(self) -> str:
         """What merging the reports' rows needs, kept with them so that a query needs no parsing."""
-        return json.dumps({"order": self.order, "distinct": self.distinct, "combine": self.combine})
+        return json.dumps({"order": self.order, "distinct": self.distinct, "combine": self.combine,
+                           "source": self.source, "where": self.where})
 
 
 def digest(sparql: str) -> str:
     """Rows depend on the query text and on the ontology's labels: a change to either makes them stale."""
     return hashlib.sha256(sparql.encode("utf-8") + _ontology_digest()).hexdigest()
+
+
+@cache
+def _ontology_nt() -> bytes:
+    return lexicon.ontology_graph().serialize(format="nt", encoding="utf-8")
 
 
 @cache
@@ -85,41 +94,54 @@ def _ontology_digest() -> bytes:
 
 @cache
 def views() -> dict[str, View]:
-    """The materialised bindings of stored queries, by name: each query's default binding, and for a
-    parameter named in ``materialise-each`` (a concept), every concept of its scheme."""
+    """The materialised bindings of stored queries, by name: each query's default binding; for a
+    parameter named in ``materialise-each`` (a concept, projected by the query), every concept of its
+    scheme, all answered from one evaluation with the parameter unbound, filtered on its column."""
     out = {}
     for q in queries.stored().values():
         if q.extra.get("materialise") != PER_REPORT:
             continue
-        bindings: list[dict[str, str]] = [{}]
-        for name in q.extra.get("materialise-each") or []:
-            p = next(p for p in q.params if p.name == name)
-            if not p.type.startswith("concept:"):
-                raise ValueError(f"{q.name}: materialise-each {name}: only concept parameters have a known set of values")
-            bindings += [{name: c.id} for c in lexicon.concepts(p.type.split(":", 1)[1]) if c.id != p.default]
-        for values in bindings:
-            v = View(q, values)
+        each = q.extra.get("materialise-each") or []
+        if not each:
+            v = View(q)
+            out[v.name] = v
+            continue
+        if len(each) > 1:
+            raise ValueError(f"{q.name}: materialise-each takes one parameter")
+        p = next(p for p in q.params if p.name == each[0])
+        if not p.type.startswith("concept:"):
+            raise ValueError(f"{q.name}: materialise-each {p.name}: only concept parameters have a known set of values")
+        source = View(q, {p.name: ""})
+        out[source.name] = source
+        scheme = p.type.split(":", 1)[1]
+        for c in lexicon.concepts(scheme):
+            v = View(q, {} if c.id == p.default else {p.name: c.id}, source.name, (p.name, str(lexicon.SCHEMES[scheme][c.id])))
             out[v.name] = v
     return out
 
 
 _scratch: OxigraphStore | None = None  # in memory, per process: the ontology stays, reports come and go
+_scratch_uses = 0
 _REPORT = "urn:npc-kg:views:report"
+SCRATCH_REPORTS = 200  # an in-memory store keeps every string it has seen: start a new one now and then
 
 
 def answer(nt: str) -> dict[str, str]:
     """Rows (JSON, one list per row) of every view over one report's N-Triples, entities included.
     Runs in build workers."""
-    global _scratch
-    if _scratch is None:
+    global _scratch, _scratch_uses
+    if _scratch is None or _scratch_uses >= SCRATCH_REPORTS:
         from kg.rdf import ONTOLOGY_GRAPH
 
-        _scratch = OxigraphStore()
-        _scratch.add_to_graph(ONTOLOGY_GRAPH, lexicon.ontology_graph())
+        _scratch, _scratch_uses = OxigraphStore(), 0
+        _scratch.add_to_graph(ONTOLOGY_GRAPH, _ontology_nt())
+    _scratch_uses += 1
     _scratch.replace_graph(_REPORT, nt)
     try:
         out = {}
         for v in views().values():
+            if v.source:
+                continue
             rows = _scratch.query(v.sparql)
             out[v.name] = json.dumps([[r[c] for c in rows.vars] for r in rows.rows], ensure_ascii=False)
         return out
@@ -185,12 +207,16 @@ class Views:
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
-        if read_only:
-            self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-            return
-        self.db = sqlite3.connect(self.path)
-        if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:  # views of an older kg: start over
-            self.db.executescript(
+        self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) if read_only else sqlite3.connect(self.path)
+
+    @classmethod
+    def for_build(cls, path: str | Path) -> Views:
+        """Open (or create) the views for a build; if the materialised queries, the ontology or the
+        file's layout changed since they were written, start over: every report is answered again."""
+        v = cls(path)
+        db = v.db
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
+            db.executescript(
                 "DROP TABLE IF EXISTS query; DROP TABLE IF EXISTS graph; DROP TABLE IF EXISTS answer; DROP TABLE IF EXISTS meta;"
                 "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
                 "CREATE TABLE query (name TEXT PRIMARY KEY, digest TEXT UNIQUE, vars TEXT, spec TEXT);"
@@ -198,13 +224,13 @@ class Views:
                 "CREATE TABLE answer (name TEXT, graph TEXT, rows TEXT, PRIMARY KEY (name, graph));"
                 "CREATE INDEX answer_graph ON answer (graph);"
                 f"PRAGMA user_version = {SCHEMA};")
-        current = {v.name: v.digest for v in views().values()}
-        if dict(self.db.execute("SELECT name, digest FROM query").fetchall()) != current:
-            # a materialised query was added, removed or edited: every report must be answered again
-            self.db.executescript("DELETE FROM query; DELETE FROM graph; DELETE FROM answer;")
-            for v in views().values():
-                self.db.execute("INSERT INTO query VALUES (?, ?, ?, ?)", (v.name, v.digest, json.dumps(_projected(v.sparql)), v.spec()))
-            self.db.commit()
+        current = {x.name: x.digest for x in views().values()}
+        if dict(db.execute("SELECT name, digest FROM query").fetchall()) != current:
+            db.executescript("DELETE FROM meta; DELETE FROM query; DELETE FROM graph; DELETE FROM answer;")
+            for x in views().values():
+                db.execute("INSERT INTO query VALUES (?, ?, ?, ?)", (x.name, x.digest, json.dumps(_projected(x.sparql)), x.spec()))
+            db.commit()
+        return v
 
     def graphs(self) -> set[str]:
         return {iri for (iri,) in self.db.execute("SELECT iri FROM graph")}
@@ -221,9 +247,11 @@ class Views:
     def commit(self) -> None:
         self.db.commit()
 
-    def stamp(self, store_path: str | Path) -> None:
-        """Record the store's files as they are now: the views answer for exactly this store."""
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint(store_path),))
+    def stamp(self, store_path: str | Path | None) -> None:
+        """Record the store's files as they are now: the views answer for exactly this store
+        (``None``: for no store — they do not cover every report graph in it)."""
+        value = fingerprint(store_path) if store_path else None
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (value,))
 
     def stamped(self, store_path: str | Path) -> bool:
         if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
@@ -242,8 +270,11 @@ class Views:
             return None
         name, names, spec = found[0], json.loads(found[1]), json.loads(found[2])
         out: list[list] = []
-        for (rows,) in self.db.execute("SELECT rows FROM answer WHERE name = ? ORDER BY graph", (name,)):
+        for (rows,) in self.db.execute("SELECT rows FROM answer WHERE name = ? ORDER BY graph", (spec["source"] or name,)):
             out.extend(json.loads(rows))
+        if spec["where"]:
+            col, value = names.index(spec["where"][0]), spec["where"][1]
+            out = [r for r in out if r[col] == value]
         if spec["combine"]:
             out = _combine(out, names, spec["combine"])
         if spec["distinct"]:
