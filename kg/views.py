@@ -38,7 +38,7 @@ from kg.paths import ONTOLOGY
 from kg.store import OxigraphStore, Rows
 
 PER_REPORT = "per-report"
-SCHEMA = 5  # the views file's layout (SQLite user_version)
+SCHEMA = 6  # the views file's layout (SQLite user_version)
 _ORDER_BY = re.compile(r"\bORDER\s+BY\s+((?:\?\w+\s*)+)$", re.IGNORECASE)
 _SELECT = re.compile(r"\bSELECT(\s+DISTINCT)?\b", re.IGNORECASE)
 
@@ -52,7 +52,7 @@ class View:
         self.values = dict(values or {})  # a value "" leaves that parameter unbound
         self.name = q.name + "".join(f"?{k}={v or '*'}" for k, v in sorted(self.values.items()))
         self.sparql = q.bind(self.values)
-        # answered by filtering another view's rows (``where``: column, value) instead of its own
+        # answered in the build by filtering another view's rows (``where``: column, value), not by itself
         self.source, self.where = source, where
         body = queries._strip_comments(self.sparql)
         m = _ORDER_BY.search(body.strip())
@@ -70,8 +70,7 @@ class View:
 
     def spec(self) -> str:
         """What merging the reports' rows needs, kept with them so that a query needs no parsing."""
-        return json.dumps({"order": self.order, "distinct": self.distinct, "combine": self.combine,
-                           "source": self.source, "where": self.where})
+        return json.dumps({"order": self.order, "distinct": self.distinct, "combine": self.combine})
 
 
 def digest(sparql: str) -> str:
@@ -127,8 +126,8 @@ SCRATCH_REPORTS = 200  # an in-memory store keeps every string it has seen: star
 
 
 def answer(nt: str) -> dict[str, str]:
-    """Rows (JSON, one list per row) of every view over one report's N-Triples, entities included.
-    Runs in build workers."""
+    """Rows (JSON, one list per row) of every view over one report's N-Triples, entities included;
+    views without rows are left out. Runs in build workers."""
     global _scratch, _scratch_uses
     if _scratch is None or _scratch_uses >= SCRATCH_REPORTS:
         from kg.rdf import ONTOLOGY_GRAPH
@@ -138,13 +137,17 @@ def answer(nt: str) -> dict[str, str]:
     _scratch_uses += 1
     _scratch.replace_graph(_REPORT, nt)
     try:
-        out = {}
+        answered: dict[str, tuple[list[str], list[list]]] = {}
         for v in views().values():
-            if v.source:
-                continue
-            rows = _scratch.query(v.sparql)
-            out[v.name] = json.dumps([[r[c] for c in rows.vars] for r in rows.rows], ensure_ascii=False)
-        return out
+            if not v.source:
+                rows = _scratch.query(v.sparql)
+                answered[v.name] = (rows.vars, [[r[c] for c in rows.vars] for r in rows.rows])
+        for v in views().values():
+            if v.source and v.where:  # the source's rows for this binding: what the bound query gives
+                names, rows_ = answered[v.source]
+                col = names.index(v.where[0])
+                answered[v.name] = (names, [r for r in rows_ if r[col] == v.where[1]])
+        return {name: json.dumps(rows_, ensure_ascii=False) for name, (_, rows_) in answered.items() if rows_}
     finally:
         _scratch.remove_graph(_REPORT)
 
@@ -270,11 +273,8 @@ class Views:
             return None
         name, names, spec = found[0], json.loads(found[1]), json.loads(found[2])
         out: list[list] = []
-        for (rows,) in self.db.execute("SELECT rows FROM answer WHERE name = ? ORDER BY graph", (spec["source"] or name,)):
+        for (rows,) in self.db.execute("SELECT rows FROM answer WHERE name = ? ORDER BY graph", (name,)):
             out.extend(json.loads(rows))
-        if spec["where"]:
-            col, value = names.index(spec["where"][0]), spec["where"][1]
-            out = [r for r in out if r[col] == value]
         if spec["combine"]:
             out = _combine(out, names, spec["combine"])
         if spec["distinct"]:
