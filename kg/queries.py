@@ -87,7 +87,7 @@ class StoredQuery:
         bound = [(p, v) for p, v in bound if v is not None and v != ""]
         if not bound:
             return self.text
-        m = _WHERE.search(_strip_comments(self.text))
+        m = _WHERE.search(strip_comments(self.text))
         if not m:
             raise ParamError(f"{self.name}: no WHERE {{ to bind parameters in")
         names = " ".join(f"?{p.name}" for p, _ in bound)
@@ -96,7 +96,7 @@ class StoredQuery:
         return self.text[: m.end()] + block + self.text[m.end():]
 
 
-def _strip_comments(text: str) -> str:
+def strip_comments(text: str) -> str:
     """Comments blanked out (same length) so that WHERE in a comment is not taken for the real one."""
     return re.sub(r"#[^\n]*", lambda m: " " * len(m.group()), text)
 

@@ -47,14 +47,14 @@ class View:
     """One materialised binding of a stored query: its text, whether it is DISTINCT and its sort keys."""
 
     def __init__(self, q: queries.StoredQuery, values: dict[str, str] | None = None,
-                 source: str | None = None, where: tuple[str, str] | None = None) -> None:
+                 source: tuple[str, str, str] | None = None) -> None:
         self.query = q.name
         self.values = dict(values or {})  # a value "" leaves that parameter unbound
         self.name = q.name + "".join(f"?{k}={v or '*'}" for k, v in sorted(self.values.items()))
         self.sparql = q.bind(self.values)
-        # answered in the build by filtering another view's rows (``where``: column, value), not by itself
-        self.source, self.where = source, where
-        body = queries._strip_comments(self.sparql)
+        # (view, column, value): answered in the build by filtering that view's rows, not by itself
+        self.source = source
+        body = queries.strip_comments(self.sparql)
         m = _ORDER_BY.search(body.strip())
         if not m:
             raise ValueError(f"{q.name}: a materialised query must end with ORDER BY plain variables")
@@ -114,7 +114,7 @@ def views() -> dict[str, View]:
         out[source.name] = source
         scheme = p.type.split(":", 1)[1]
         for c in lexicon.concepts(scheme):
-            v = View(q, {} if c.id == p.default else {p.name: c.id}, source.name, (p.name, str(lexicon.SCHEMES[scheme][c.id])))
+            v = View(q, {} if c.id == p.default else {p.name: c.id}, (source.name, p.name, str(lexicon.SCHEMES[scheme][c.id])))
             out[v.name] = v
     return out
 
@@ -143,10 +143,11 @@ def answer(nt: str) -> dict[str, str]:
                 rows = _scratch.query(v.sparql)
                 answered[v.name] = (rows.vars, [[r[c] for c in rows.vars] for r in rows.rows])
         for v in views().values():
-            if v.source and v.where:  # the source's rows for this binding: what the bound query gives
-                names, rows_ = answered[v.source]
-                col = names.index(v.where[0])
-                answered[v.name] = (names, [r for r in rows_ if r[col] == v.where[1]])
+            if v.source:  # the source's rows for this binding: what the bound query gives
+                of, column, value = v.source
+                names, rows_ = answered[of]
+                col = names.index(column)
+                answered[v.name] = (names, [r for r in rows_ if r[col] == value])
         return {name: json.dumps(rows_, ensure_ascii=False) for name, (_, rows_) in answered.items() if rows_}
     finally:
         _scratch.remove_graph(_REPORT)
