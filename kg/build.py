@@ -164,6 +164,7 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
     if loader.loaded >= COMPACT_AFTER_QUADS:
         store.optimize()
     store.close()
+    answered.merge_each()
     # the views answer for the store only if they cover every report graph in it (not so when graphs
     # from files outside this build were there before the views were started over)
     answered.stamp(store.path if answered.graphs() == in_store else None)

@@ -11,7 +11,9 @@ stored queries, though, can be answered one report at a time and the answers put
   reports (a body's mechanisms over ten years): rows that agree on every other column are merged,
   column by column. Exact for COUNT(DISTINCT …) of things that belong to one report (sentences,
   facts), SUM of such, MIN, MAX and GROUP_CONCAT(DISTINCT …) (whose parts then come out sorted).
-- ``materialise-each: [parameter]`` — also every concept a concept parameter can take.
+- ``materialise-each: [parameter]`` — also every concept a concept parameter can take. These are the
+  selective questions (one mechanism's bodies), asked one at a time and expected at once: the build
+  keeps their rows put together, from one evaluation with the parameter unbound split on its column.
 
 The build answers those queries in its workers, on a small in-memory store that holds one report
 with the ontology, and keeps the rows in ``<store>.views.sqlite``, stamped with the store's files as
@@ -38,7 +40,7 @@ from kg.paths import ONTOLOGY
 from kg.store import OxigraphStore, Rows
 
 PER_REPORT = "per-report"
-SCHEMA = 7  # the views file's layout (SQLite user_version)
+SCHEMA = 8  # the views file's layout (SQLite user_version)
 _ORDER_BY = re.compile(r"\bORDER\s+BY\s+((?:\?\w+\s*)+)$", re.IGNORECASE)
 _SELECT = re.compile(r"\bSELECT(\s+DISTINCT)?\b", re.IGNORECASE)
 
@@ -70,7 +72,7 @@ class View:
 
     def spec(self) -> str:
         """What merging the reports' rows needs, kept with them so that a query needs no parsing."""
-        return json.dumps({"order": self.order, "distinct": self.distinct, "combine": self.combine})
+        return json.dumps({"order": self.order, "distinct": self.distinct, "combine": self.combine, "source": self.source})
 
 
 def digest(sparql: str) -> str:
@@ -137,18 +139,13 @@ def answer(nt: str) -> dict[str, str]:
     _scratch_uses += 1
     _scratch.replace_graph(_REPORT, nt)
     try:
-        answered: dict[str, tuple[list[str], list[list]]] = {}
+        answered = {}
         for v in views().values():
-            if not v.source:
+            if not v.source:  # a binding with a source is split from the source's merged rows after the build
                 rows = _scratch.query(v.sparql)
-                answered[v.name] = (rows.vars, [[r[c] for c in rows.vars] for r in rows.rows])
-        for v in views().values():
-            if v.source:  # the source's rows for this binding: what the bound query gives
-                of, column, value = v.source
-                names, rows_ = answered[of]
-                col = names.index(column)
-                answered[v.name] = (names, [r for r in rows_ if r[col] == value])
-        return {name: json.dumps(rows_, ensure_ascii=False) for name, (_, rows_) in answered.items() if rows_}
+                if rows.rows:
+                    answered[v.name] = json.dumps([[r[c] for c in rows.vars] for r in rows.rows], ensure_ascii=False)
+        return answered
     finally:
         _scratch.remove_graph(_REPORT)
 
@@ -212,7 +209,8 @@ def _order_key(value: Any) -> tuple:
 
 
 class Views:
-    """The rows of the materialised queries in SQLite, per report graph."""
+    """The rows of the materialised queries in SQLite: per report graph, and for the bindings with a
+    source, put together over all reports."""
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
@@ -227,16 +225,18 @@ class Views:
         if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
             db.executescript(
                 "DROP TABLE IF EXISTS query; DROP TABLE IF EXISTS graph; DROP TABLE IF EXISTS answer; DROP TABLE IF EXISTS meta;"
+                "DROP TABLE IF EXISTS merged;"
                 "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
                 "CREATE TABLE query (name TEXT PRIMARY KEY, digest TEXT UNIQUE, vars TEXT, spec TEXT);"
                 "CREATE TABLE graph (iri TEXT PRIMARY KEY);"
                 # clustered by view: a query reads one contiguous run of the file, not a row per page
                 "CREATE TABLE answer (name TEXT, graph TEXT, rows TEXT, PRIMARY KEY (name, graph)) WITHOUT ROWID;"
                 "CREATE INDEX answer_graph ON answer (graph);"
+                "CREATE TABLE merged (name TEXT PRIMARY KEY, rows TEXT);"
                 f"PRAGMA user_version = {SCHEMA};")
         current = {x.name: x.digest for x in views().values()}
         if dict(db.execute("SELECT name, digest FROM query").fetchall()) != current:
-            db.executescript("DELETE FROM meta; DELETE FROM query; DELETE FROM graph; DELETE FROM answer;")
+            db.executescript("DELETE FROM meta; DELETE FROM query; DELETE FROM graph; DELETE FROM answer; DELETE FROM merged;")
             for x in views().values():
                 db.execute("INSERT INTO query VALUES (?, ?, ?, ?)", (x.name, x.digest, json.dumps(_projected(x.sparql)), x.spec()))
             db.commit()
@@ -253,6 +253,25 @@ class Views:
     def remove(self, graph: str) -> None:
         self.db.execute("DELETE FROM answer WHERE graph = ?", (graph,))
         self.db.execute("DELETE FROM graph WHERE iri = ?", (graph,))
+        self.db.execute("DELETE FROM merged")  # put together from every report: this one changed
+
+    def merge_each(self) -> None:
+        """Put together the rows of every binding with a source that lacks them (after a build changed
+        any report, all): the source's rows over all reports, once, split on its column. Splitting
+        after merging is exact: the column is in every group's key."""
+        have = {n for (n,) in self.db.execute("SELECT name FROM merged")}
+        targets: dict[str, list[View]] = {}
+        for v in views().values():
+            if v.source and v.name not in have:
+                targets.setdefault(v.source[0], []).append(v)
+        for source, each in targets.items():
+            names, spec = self._shape(source)
+            col = names.index(each[0].source[1])
+            split: dict[Any, list] = {}
+            for r in self._put_together(source, names, spec):
+                split.setdefault(r[col], []).append(r)
+            self.db.executemany("INSERT INTO merged VALUES (?, ?)", [
+                (v.name, json.dumps(split.get(v.source[2], []), ensure_ascii=False)) for v in each])
 
     def commit(self) -> None:
         self.db.commit()
@@ -275,19 +294,32 @@ class Views:
         since (by anyone)."""
         if not self.stamped(store_path):  # checks the file's layout first
             return None
-        found = self.db.execute("SELECT name, vars, spec FROM query WHERE digest = ?", (digest(sparql),)).fetchone()
+        found = self.db.execute("SELECT name FROM query WHERE digest = ?", (digest(sparql),)).fetchone()
         if not found:
             return None
-        name, names, spec = found[0], json.loads(found[1]), json.loads(found[2])
+        name = found[0]
+        names, spec = self._shape(name)
         gc_was_on = gc.isenabled()
         gc.disable()  # millions of new lists and dicts, no cycles: collection passes would only rescan them
         try:
-            return self._merged(name, names, spec)
+            merged = self.db.execute("SELECT rows FROM merged WHERE name = ?", (name,)).fetchone()
+            if merged:
+                out = json.loads(merged[0])
+            elif spec["source"]:  # kept only put together, and not yet: the store answers
+                return None
+            else:
+                out = self._put_together(name, names, spec)
+            return Rows(names, [dict(zip(names, r)) for r in out])
         finally:
             if gc_was_on:
                 gc.enable()
 
-    def _merged(self, name: str, names: list[str], spec: dict) -> Rows:
+    def _shape(self, name: str) -> tuple[list[str], dict]:
+        names, spec = self.db.execute("SELECT vars, spec FROM query WHERE name = ?", (name,)).fetchone()
+        return json.loads(names), json.loads(spec)
+
+    def _put_together(self, name: str, names: list[str], spec: dict) -> list[list]:
+        """The reports' rows of one view, as one answer: combined, DISTINCT and sorted as the query says."""
         # the reports' JSON arrays spliced into one and parsed in one go (a parse per report cost more)
         parts = [rows[1:-1] for (rows,) in self.db.execute("SELECT rows FROM answer WHERE name = ? ORDER BY graph", (name,))]
         out: list[list] = json.loads("[" + ",".join(p for p in parts if p) + "]")
@@ -298,10 +330,9 @@ class Views:
         # a stable sort: ties keep the reports' order, which is fixed (graphs sorted, rows as answered)
         idx = [names.index(v) for v in spec["order"]]
         try:
-            out = sorted(out, key=itemgetter(*idx))  # fast, while no unbound value meets a bound one
+            return sorted(out, key=itemgetter(*idx))  # fast, while no unbound value meets a bound one
         except TypeError:
-            out = sorted(out, key=lambda r: [_order_key(r[i]) for i in idx])
-        return Rows(names, [dict(zip(names, r)) for r in out])
+            return sorted(out, key=lambda r: [_order_key(r[i]) for i in idx])
 
     def close(self) -> None:
         self.db.close()

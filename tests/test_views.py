@@ -11,7 +11,7 @@ import pytest
 from conftest import SEEDS, answer_multiset
 
 from bench.corpus import generate
-from kg import views
+from kg import queries, views
 from kg.build import build
 from kg.store import OxigraphStore
 from kg.views import Views, _order_key
@@ -50,9 +50,9 @@ def test_materialised_queries_and_how_their_reports_combine() -> None:
         "planned-vs-reported": {"facts": ("sum", "")},
         "mechanisms-of-body": {"stages": ("concat", ","), "first_year": ("min", ""), "evidence_count": ("sum", "")},
         "piloted-livelihood-voting": {"scope": ("concat", "、"), "evidence": ("concat", " ‖ ")},
+        "suggestion-satisfaction": {"suggestions": ("max", ""), "satisfaction": ("max", ""), "evidence": ("concat", " ‖ ")},
     }
-    # two reports of one body and year may each hold half of a row: not answerable report by report
-    assert "suggestion-satisfaction" not in defaults
+    assert set(defaults) == {q.name for q in queries.stored().values()}, "every stored query is materialised"
     # every mechanism, the default one too, is answered by filtering one evaluation with the mechanism unbound
     each = [v.source for v in views.views().values() if v.source and v.source[0] == "bodies-by-mechanism?mechanism=*"]
     assert len(each) == 24 and ("bodies-by-mechanism?mechanism=*", "mechanism", "https://w3id.org/npc-kg/mechanism/first-topic") in each
@@ -73,8 +73,11 @@ def corpus(tmp_path: Path) -> Path:
     folder = tmp_path / "corpus"
     files = generate(16, folder, SEEDS, seed=3)
     text = files[0].read_text(encoding="utf-8") + "在两个乡镇试点开展民生实事项目人大代表票决制，票决项目8个。\n"
-    files[0].write_text(text, encoding="utf-8")
-    (folder / "same_body_same_year.txt").write_text(text + "一年来，召开主任会议9次。\n", encoding="utf-8")
+    # the suggestions' count in both reports, their satisfaction rate in one; early on, with the year's work
+    lines = text.split("\n", 3)
+    files[0].write_text("\n".join([*lines[:3], "共办理代表建议1120件，满意率为96.5%。", lines[3]]), encoding="utf-8")
+    (folder / "same_body_same_year.txt").write_text(
+        "\n".join([*lines[:3], "共办理代表建议1130件。", lines[3]]) + "一年来，召开主任会议9次。\n", encoding="utf-8")
     year = re.search(r"\n(\d{4})年", text).group(1)
     (folder / "same_body_next_year.txt").write_text(text.replace(f"\n{year}年", f"\n{int(year) + 1}年", 1), encoding="utf-8")
     return folder
@@ -100,6 +103,9 @@ def test_views_equal_store_across_reports_and_after_an_edit(corpus: Path, tmp_pa
     piloted = store.query(pilots.sparql).rows
     assert partial_rows(out, pilots) > len(piloted), "one body's pilots in two reports of one year"
     assert len({(r["body"], r["year"]) for r in piloted}) == len(piloted)
+    suggestions = views.views()["suggestion-satisfaction"]
+    merged = [(r["suggestions"], r["satisfaction"]) for r in store.query(suggestions.sparql).rows]
+    assert (1130, 96.5) in merged, "the count from one report, the rate from the other"
     store.close()
     assert_views_equal_store(out / "store")
 
@@ -180,4 +186,25 @@ def test_views_that_do_not_cover_every_report_graph_are_not_used(tmp_path: Path)
     v.close()
     store = OxigraphStore(out / "store", read_only=True)
     assert len(store.query(views.views()["table-reports"].sparql)) == 2  # both reports, from the store
+    store.close()
+
+
+def test_each_mechanism_is_kept_put_together(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    build([SEEDS], out)
+    sourced = {v.name for v in views.views().values() if v.source}
+    db = sqlite3.connect(out / "store.views.sqlite")
+    assert {n for (n,) in db.execute("SELECT name FROM merged")} == sourced
+    assert not sourced & {n for (n,) in db.execute("SELECT DISTINCT name FROM answer")}, "kept only put together"
+    first_topic = views.views()["bodies-by-mechanism?mechanism=first-topic"]
+    from_views = Views(out / "store.views.sqlite", read_only=True).rows(first_topic.sparql, out / "store")
+    assert [(r["body_zh"], r["stage"], r["year"]) for r in from_views.rows] == [
+        ("绛县人大常委会", "expand", 2023), ("绛县人大常委会", "implement", 2023), ("绛县人大常委会", "plan", 2024)]
+    assert "落实“第一议题”,推动理论武装走深走心" in from_views.rows[1]["example"]
+    db.execute("DELETE FROM merged WHERE name = ?", (first_topic.name,))
+    db.commit()
+    db.close()
+    assert Views(out / "store.views.sqlite", read_only=True).rows(first_topic.sparql, out / "store") is None
+    store = OxigraphStore(out / "store", read_only=True)
+    assert store.query(first_topic.sparql).rows == from_views.rows  # the store answers, the same rows
     store.close()
