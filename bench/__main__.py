@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bench.corpus import generate
 from bench.rdflib_worker import oxigraph_store_worker, oxigraph_worker, rdflib_worker
-from kg import queries, views
+from kg import lexicon, queries, views
 from kg.build import build
 from kg.extract import extract
 from kg.paths import ROOT, SEEDS
@@ -97,7 +97,7 @@ def run(n: int, jobs: int = 2) -> dict:
     body = store.query("SELECT ?l WHERE { ?r <https://w3id.org/npc-kg/ontology#reportingBody> ?b . "
                        "?b <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } ORDER BY ?l LIMIT 1").rows[0]["l"]
     selective = {"counts(body)": ("counts", {"body": body}), "mechanisms-of-body(body)": ("mechanisms-of-body", {"body": body}),
-                 "bodies-by-mechanism(first-topic)": ("bodies-by-mechanism", {"mechanism": "first-topic"})}
+                 **{f"bodies-by-mechanism({c.id})": ("bodies-by-mechanism", {"mechanism": c.id}) for c in lexicon.concepts("mechanism")}}
     store.close()
     stored = {name: q.bind() for name, q in queries.stored().items()}
     qtimes = child_times(oxigraph_worker, out / "store", stored, QUERY_TIMEOUT)
