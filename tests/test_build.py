@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from decimal import Decimal
 
 import pytest
@@ -75,6 +76,21 @@ def test_a_broken_file_among_good_ones(tmp_path):
     assert "empty" in failed["empty.txt"] and "binary" in failed["binary.txt"] and "no Chinese" in failed["latin.txt"]
     assert sum(f.ok for f in result.files) == 5
     assert "FAILED" in result.summary()
+
+
+def test_workers_build_what_one_process_builds(tmp_path, monkeypatch):
+    src = tmp_path / "in"
+    shutil.copytree(SEEDS, src)
+    (src / "002a_binary.txt").write_bytes(b"\x00\x01\x02\x03")
+    serial = build([src], tmp_path / "one")
+    module = sys.modules[build.__module__]  # kg.build the module, not the function kg exports
+    monkeypatch.setattr(module, "CHUNK", 1)  # six tasks, two in flight: the window moves
+    monkeypatch.setattr(module, "AHEAD", 1)
+    parallel = build([src], tmp_path / "two", jobs=2)
+    assert [(f.path, f.ok, f.graph, f.triples) for f in parallel.files] == [(f.path, f.ok, f.graph, f.triples) for f in serial.files]
+    assert [f.path.rsplit("/", 1)[-1] for f in parallel.failed] == ["002a_binary.txt"]
+    with OxigraphStore(tmp_path / "one" / "store") as a, OxigraphStore(tmp_path / "two" / "store") as b:
+        assert export(a, "nq") == export(b, "nq")
 
 
 def test_incremental_rebuild_redoes_only_the_changed_report(tmp_path):
