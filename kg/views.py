@@ -12,8 +12,9 @@ stored queries, though, can be answered one report at a time and the answers put
   column by column. Exact for COUNT(DISTINCT …) of things that belong to one report (sentences,
   facts), SUM of such, MIN, MAX and GROUP_CONCAT(DISTINCT …) (whose parts then come out sorted).
 - ``materialise-each: [parameter]`` — also every concept a concept parameter can take. These are the
-  selective questions (one mechanism's bodies), asked one at a time and expected at once: the build
-  keeps their rows put together, from one evaluation with the parameter unbound split on its column.
+  selective questions (one mechanism's bodies), asked one at a time and expected at once: one
+  evaluation with the parameter unbound gives the rows of all; the build keeps them put together,
+  group by group, and a rebuild after an edit puts together again only the groups the edit touched.
 
 The build answers those queries in its workers, on a small in-memory store that holds one report
 with the ontology, and keeps the rows in ``<store>.views.sqlite``, stamped with the store's files as
@@ -40,7 +41,9 @@ from kg.paths import ONTOLOGY
 from kg.store import OxigraphStore, Rows
 
 PER_REPORT = "per-report"
-SCHEMA = 8  # the views file's layout (SQLite user_version)
+SCHEMA = 9  # the views file's layout (SQLite user_version)
+ORDER_COLUMNS = 4  # sort keys a split view's merged rows keep as SQL columns
+FULL_MERGE_AFTER = 10_000  # touched groups beyond which putting all together again is cheaper
 _ORDER_BY = re.compile(r"\bORDER\s+BY\s+((?:\?\w+\s*)+)$", re.IGNORECASE)
 _SELECT = re.compile(r"\bSELECT(\s+DISTINCT)?\b", re.IGNORECASE)
 
@@ -56,6 +59,7 @@ class View:
         self.sparql = q.bind(self.values)
         # (view, column, value): answered in the build by filtering that view's rows, not by itself
         self.source = source
+        self.split: str | None = None  # the column a source view's rows are split on
         body = queries.strip_comments(self.sparql)
         m = _ORDER_BY.search(body.strip())
         if not m:
@@ -72,7 +76,8 @@ class View:
 
     def spec(self) -> str:
         """What merging the reports' rows needs, kept with them so that a query needs no parsing."""
-        return json.dumps({"order": self.order, "distinct": self.distinct, "combine": self.combine, "source": self.source})
+        return json.dumps({"order": self.order, "distinct": self.distinct, "combine": self.combine,
+                           "source": self.source, "split": self.split})
 
 
 def digest(sparql: str) -> str:
@@ -113,6 +118,10 @@ def views() -> dict[str, View]:
         if not p.type.startswith("concept:"):
             raise ValueError(f"{q.name}: materialise-each {p.name}: only concept parameters have a known set of values")
         source = View(q, {p.name: ""})
+        if not (source.combine or source.distinct) or len(source.order) > ORDER_COLUMNS:
+            raise ValueError(f"{q.name}: materialise-each needs rows that are one per group (GROUP BY with combine, "
+                             f"or DISTINCT) and at most {ORDER_COLUMNS} ORDER BY variables")
+        source.split = p.name
         out[source.name] = source
         scheme = p.type.split(":", 1)[1]
         for c in lexicon.concepts(scheme):
@@ -215,6 +224,8 @@ class Views:
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
         self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) if read_only else sqlite3.connect(self.path)
+        self._shapes: dict[str, tuple[list[str], dict]] = {}
+        self._touched: set[tuple[str, str]] = set()  # (split view, group key) whose merged row is out of date
 
     @classmethod
     def for_build(cls, path: str | Path) -> Views:
@@ -225,18 +236,24 @@ class Views:
         if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
             db.executescript(
                 "DROP TABLE IF EXISTS query; DROP TABLE IF EXISTS graph; DROP TABLE IF EXISTS answer; DROP TABLE IF EXISTS meta;"
-                "DROP TABLE IF EXISTS merged;"
+                "DROP TABLE IF EXISTS merged; DROP TABLE IF EXISTS part;"
                 "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
                 "CREATE TABLE query (name TEXT PRIMARY KEY, digest TEXT UNIQUE, vars TEXT, spec TEXT);"
                 "CREATE TABLE graph (iri TEXT PRIMARY KEY);"
                 # clustered by view: a query reads one contiguous run of the file, not a row per page
                 "CREATE TABLE answer (name TEXT, graph TEXT, rows TEXT, PRIMARY KEY (name, graph)) WITHOUT ROWID;"
                 "CREATE INDEX answer_graph ON answer (graph);"
-                "CREATE TABLE merged (name TEXT PRIMARY KEY, rows TEXT);"
+                # a split view's rows: each report's, by group; and put together, one per group, in order
+                "CREATE TABLE part (name TEXT, graph TEXT, key TEXT, row TEXT);"
+                "CREATE INDEX part_graph ON part (graph); CREATE INDEX part_key ON part (name, key);"
+                "CREATE TABLE merged (name TEXT, value, o1, o2, o3, o4, key TEXT, row TEXT);"
+                "CREATE INDEX merged_order ON merged (name, value, o1, o2, o3, o4, key);"
+                "CREATE UNIQUE INDEX merged_key ON merged (name, key);"
                 f"PRAGMA user_version = {SCHEMA};")
         current = {x.name: x.digest for x in views().values()}
         if dict(db.execute("SELECT name, digest FROM query").fetchall()) != current:
-            db.executescript("DELETE FROM meta; DELETE FROM query; DELETE FROM graph; DELETE FROM answer; DELETE FROM merged;")
+            db.executescript("DELETE FROM meta; DELETE FROM query; DELETE FROM graph; DELETE FROM answer; DELETE FROM part;"
+                             "DELETE FROM merged;")
             for x in views().values():
                 db.execute("INSERT INTO query VALUES (?, ?, ?, ?)", (x.name, x.digest, json.dumps(_projected(x.sparql)), x.spec()))
             db.commit()
@@ -247,31 +264,47 @@ class Views:
 
     def replace(self, graph: str, answers: dict[str, str]) -> None:
         self.remove(graph)
-        self.db.executemany("INSERT INTO answer VALUES (?, ?, ?)", [(n, graph, rows) for n, rows in answers.items()])
+        plain, parts = [], []
+        for name, rows in answers.items():
+            names, spec = self._shape(name)
+            if spec["split"]:
+                key = _key_of(names, spec)
+                for r in json.loads(rows):
+                    parts.append((name, graph, k := key(r), json.dumps(r, ensure_ascii=False)))
+                    self._touched.add((name, k))
+            else:
+                plain.append((name, graph, rows))
+        self.db.executemany("INSERT INTO answer VALUES (?, ?, ?)", plain)
+        self.db.executemany("INSERT INTO part VALUES (?, ?, ?, ?)", parts)
         self.db.execute("INSERT INTO graph VALUES (?)", (graph,))
 
     def remove(self, graph: str) -> None:
+        self._touched.update(self.db.execute("SELECT name, key FROM part WHERE graph = ?", (graph,)))
         self.db.execute("DELETE FROM answer WHERE graph = ?", (graph,))
+        self.db.execute("DELETE FROM part WHERE graph = ?", (graph,))
         self.db.execute("DELETE FROM graph WHERE iri = ?", (graph,))
-        self.db.execute("DELETE FROM merged")  # put together from every report: this one changed
 
     def merge_each(self) -> None:
-        """Put together the rows of every binding with a source that lacks them (after a build changed
-        any report, all): the source's rows over all reports, once, split on its column. Splitting
-        after merging is exact: the column is in every group's key."""
-        have = {n for (n,) in self.db.execute("SELECT name FROM merged")}
-        targets: dict[str, list[View]] = {}
-        for v in views().values():
-            if v.source and v.name not in have:
-                targets.setdefault(v.source[0], []).append(v)
-        for source, each in targets.items():
-            names, spec = self._shape(source)
-            col = names.index(each[0].source[1])
-            split: dict[Any, list] = {}
-            for r in self._put_together(source, names, spec):
-                split.setdefault(r[col], []).append(r)
-            self.db.executemany("INSERT INTO merged VALUES (?, ?)", [
-                (v.name, json.dumps(split.get(v.source[2], []), ensure_ascii=False)) for v in each])
+        """Put together again the groups of split views that this build touched (all of them after a
+        large build): each group's rows from every report, combined into one row."""
+        for name in {v.source[0] for v in views().values() if v.source}:
+            names, spec = self._shape(name)
+            touched = [k for n, k in self._touched if n == name]
+            if len(touched) > FULL_MERGE_AFTER or not self.db.execute("SELECT 1 FROM merged WHERE name = ? LIMIT 1", (name,)).fetchone():
+                self.db.execute("DELETE FROM merged WHERE name = ?", (name,))
+                rows = self.db.execute("SELECT row FROM part WHERE name = ? ORDER BY graph", (name,))
+            else:
+                self.db.executemany("DELETE FROM merged WHERE name = ? AND key = ?", [(name, k) for k in touched])
+                rows = [r for k in touched for r in self.db.execute(
+                    "SELECT row FROM part WHERE name = ? AND key = ? ORDER BY graph", (name, k))]
+            merged = json.loads("[" + ",".join(r for (r,) in rows) + "]")
+            if spec["combine"]:
+                merged = _combine(merged, names, spec["combine"])
+            key, col, order = _key_of(names, spec), names.index(spec["split"]), [names.index(o) for o in spec["order"]]
+            pad = [None] * (ORDER_COLUMNS - len(order))
+            self.db.executemany("INSERT OR REPLACE INTO merged VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+                (name, r[col], *[r[i] for i in order], *pad, key(r), json.dumps(r, ensure_ascii=False)) for r in merged])
+        self._touched.clear()
 
     def commit(self) -> None:
         self.db.commit()
@@ -302,11 +335,8 @@ class Views:
         gc_was_on = gc.isenabled()
         gc.disable()  # millions of new lists and dicts, no cycles: collection passes would only rescan them
         try:
-            merged = self.db.execute("SELECT rows FROM merged WHERE name = ?", (name,)).fetchone()
-            if merged:
-                out = json.loads(merged[0])
-            elif spec["source"]:  # kept only put together, and not yet: the store answers
-                return None
+            if spec["source"] or spec["split"]:
+                out = self._merged(name, spec)
             else:
                 out = self._put_together(name, names, spec)
             return Rows(names, [dict(zip(names, r)) for r in out])
@@ -315,8 +345,21 @@ class Views:
                 gc.enable()
 
     def _shape(self, name: str) -> tuple[list[str], dict]:
-        names, spec = self.db.execute("SELECT vars, spec FROM query WHERE name = ?", (name,)).fetchone()
-        return json.loads(names), json.loads(spec)
+        if name not in self._shapes:
+            names, spec = self.db.execute("SELECT vars, spec FROM query WHERE name = ?", (name,)).fetchone()
+            self._shapes[name] = json.loads(names), json.loads(spec)
+        return self._shapes[name]
+
+    def _merged(self, name: str, spec: dict) -> list[list]:
+        """A split view's rows, or one binding's, as the build put them together, in ORDER BY order
+        (SQLite orders NULL, numbers, text as SPARQL does here; ties by group)."""
+        order = ", o1, o2, o3, o4, key"
+        if spec["source"]:
+            source, _, value = spec["source"]
+            found = self.db.execute(f"SELECT row FROM merged WHERE name = ? AND value = ? ORDER BY value{order}", (source, value))
+        else:
+            found = self.db.execute(f"SELECT row FROM merged WHERE name = ? ORDER BY name{order}", (name,))
+        return json.loads("[" + ",".join(r for (r,) in found) + "]")
 
     def _put_together(self, name: str, names: list[str], spec: dict) -> list[list]:
         """The reports' rows of one view, as one answer: combined, DISTINCT and sorted as the query says."""
@@ -336,6 +379,12 @@ class Views:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _key_of(names: list[str], spec: dict):
+    """A row's group: the columns no combiner merges (all of them for a DISTINCT query), as text."""
+    cols = [i for i, n in enumerate(names) if n not in spec["combine"]]
+    return lambda r: json.dumps([r[i] for i in cols], ensure_ascii=False)
 
 
 def _projected(sparql: str) -> list[str]:
