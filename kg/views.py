@@ -31,6 +31,7 @@ import json
 import os
 import re
 import sqlite3
+from collections.abc import Callable
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
@@ -148,9 +149,9 @@ def answer(nt: str) -> dict[str, str]:
     _scratch_uses += 1
     _scratch.replace_graph(_REPORT, nt)
     try:
-        answered = {}
+        answered: dict[str, str] = {}
         for v in views().values():
-            if not v.source:  # a binding with a source is split from the source's merged rows after the build
+            if not v.source:  # a binding with a source reads its source's rows, put together after the build
                 rows = _scratch.query(v.sparql)
                 if rows.rows:
                     answered[v.name] = json.dumps([[r[c] for c in rows.vars] for r in rows.rows], ensure_ascii=False)
@@ -218,8 +219,8 @@ def _order_key(value: Any) -> tuple:
 
 
 class Views:
-    """The rows of the materialised queries in SQLite: per report graph, and for the bindings with a
-    source, put together over all reports."""
+    """The rows of the materialised queries in SQLite, per report graph; a split view's rows also put
+    together, one row per group (``merged``), which its bindings read."""
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
@@ -287,7 +288,7 @@ class Views:
     def merge_each(self) -> None:
         """Put together again the groups of split views that this build touched (all of them after a
         large build): each group's rows from every report, combined into one row."""
-        for name in {v.source[0] for v in views().values() if v.source}:
+        for name in [v.name for v in views().values() if v.split]:
             names, spec = self._shape(name)
             touched = [k for n, k in self._touched if n == name]
             if len(touched) > FULL_MERGE_AFTER or not self.db.execute("SELECT 1 FROM merged WHERE name = ? LIMIT 1", (name,)).fetchone():
@@ -381,7 +382,7 @@ class Views:
         self.db.close()
 
 
-def _key_of(names: list[str], spec: dict):
+def _key_of(names: list[str], spec: dict) -> Callable[[list], str]:
     """A row's group: the columns no combiner merges (all of them for a DISTINCT query), as text."""
     cols = [i for i, n in enumerate(names) if n not in spec["combine"]]
     return lambda r: json.dumps([r[i] for i in cols], ensure_ascii=False)
