@@ -42,8 +42,7 @@ from kg.paths import ONTOLOGY
 from kg.store import OxigraphStore, Rows
 
 PER_REPORT = "per-report"
-SCHEMA = 9  # the views file's layout (SQLite user_version)
-ORDER_COLUMNS = 4  # sort keys a split view's merged rows keep as SQL columns
+SCHEMA = 10  # the views file's layout (SQLite user_version)
 FULL_MERGE_AFTER = 10_000  # touched groups beyond which putting all together again is cheaper
 _ORDER_BY = re.compile(r"\bORDER\s+BY\s+((?:\?\w+\s*)+)$", re.IGNORECASE)
 _SELECT = re.compile(r"\bSELECT(\s+DISTINCT)?\b", re.IGNORECASE)
@@ -119,9 +118,8 @@ def views() -> dict[str, View]:
         if not p.type.startswith("concept:"):
             raise ValueError(f"{q.name}: materialise-each {p.name}: only concept parameters have a known set of values")
         source = View(q, {p.name: ""})
-        if not (source.combine or source.distinct) or len(source.order) > ORDER_COLUMNS:
-            raise ValueError(f"{q.name}: materialise-each needs rows that are one per group (GROUP BY with combine, "
-                             f"or DISTINCT) and at most {ORDER_COLUMNS} ORDER BY variables")
+        if not (source.combine or source.distinct):
+            raise ValueError(f"{q.name}: materialise-each needs rows that are one per group (GROUP BY with combine, or DISTINCT)")
         source.split = p.name
         out[source.name] = source
         scheme = p.type.split(":", 1)[1]
@@ -245,11 +243,10 @@ class Views:
                 "CREATE TABLE answer (name TEXT, graph TEXT, rows TEXT, PRIMARY KEY (name, graph)) WITHOUT ROWID;"
                 "CREATE INDEX answer_graph ON answer (graph);"
                 # a split view's rows: each report's, by group; and put together, one per group, in order
-                "CREATE TABLE part (name TEXT, graph TEXT, key TEXT, row TEXT);"
+                # (one binding's groups are one contiguous run of the file: read in one sweep, then sorted)
+                "CREATE TABLE part (name TEXT, graph TEXT, value TEXT, key TEXT, row TEXT);"
                 "CREATE INDEX part_graph ON part (graph); CREATE INDEX part_key ON part (name, key);"
-                "CREATE TABLE merged (name TEXT, value, o1, o2, o3, o4, key TEXT, row TEXT);"
-                "CREATE INDEX merged_order ON merged (name, value, o1, o2, o3, o4, key);"
-                "CREATE UNIQUE INDEX merged_key ON merged (name, key);"
+                "CREATE TABLE merged (name TEXT, value TEXT, key TEXT, row TEXT, PRIMARY KEY (name, value, key)) WITHOUT ROWID;"
                 f"PRAGMA user_version = {SCHEMA};")
         current = {x.name: x.digest for x in views().values()}
         if dict(db.execute("SELECT name, digest FROM query").fetchall()) != current:
@@ -269,18 +266,18 @@ class Views:
         for name, rows in answers.items():
             names, spec = self._shape(name)
             if spec["split"]:
-                key = _key_of(names, spec)
+                key, col = _key_of(names, spec), names.index(spec["split"])
                 for r in json.loads(rows):
-                    parts.append((name, graph, k := key(r), json.dumps(r, ensure_ascii=False)))
-                    self._touched.add((name, k))
+                    parts.append((name, graph, v := _value(r[col]), k := key(r), json.dumps(r, ensure_ascii=False)))
+                    self._touched.add((name, v, k))
             else:
                 plain.append((name, graph, rows))
         self.db.executemany("INSERT INTO answer VALUES (?, ?, ?)", plain)
-        self.db.executemany("INSERT INTO part VALUES (?, ?, ?, ?)", parts)
+        self.db.executemany("INSERT INTO part VALUES (?, ?, ?, ?, ?)", parts)
         self.db.execute("INSERT INTO graph VALUES (?)", (graph,))
 
     def remove(self, graph: str) -> None:
-        self._touched.update(self.db.execute("SELECT name, key FROM part WHERE graph = ?", (graph,)))
+        self._touched.update(self.db.execute("SELECT name, value, key FROM part WHERE graph = ?", (graph,)))
         self.db.execute("DELETE FROM answer WHERE graph = ?", (graph,))
         self.db.execute("DELETE FROM part WHERE graph = ?", (graph,))
         self.db.execute("DELETE FROM graph WHERE iri = ?", (graph,))
@@ -290,21 +287,20 @@ class Views:
         large build): each group's rows from every report, combined into one row."""
         for name in [v.name for v in views().values() if v.split]:
             names, spec = self._shape(name)
-            touched = [k for n, k in self._touched if n == name]
+            touched = [(v, k) for n, v, k in self._touched if n == name]
             if len(touched) > FULL_MERGE_AFTER or not self.db.execute("SELECT 1 FROM merged WHERE name = ? LIMIT 1", (name,)).fetchone():
                 self.db.execute("DELETE FROM merged WHERE name = ?", (name,))
                 rows = self.db.execute("SELECT row FROM part WHERE name = ? ORDER BY graph", (name,))
             else:
-                self.db.executemany("DELETE FROM merged WHERE name = ? AND key = ?", [(name, k) for k in touched])
-                rows = [r for k in touched for r in self.db.execute(
+                self.db.executemany("DELETE FROM merged WHERE name = ? AND value = ? AND key = ?", [(name, *vk) for vk in touched])
+                rows = [r for _, k in touched for r in self.db.execute(
                     "SELECT row FROM part WHERE name = ? AND key = ? ORDER BY graph", (name, k))]
             merged = json.loads("[" + ",".join(r for (r,) in rows) + "]")
             if spec["combine"]:
                 merged = _combine(merged, names, spec["combine"])
-            key, col, order = _key_of(names, spec), names.index(spec["split"]), [names.index(o) for o in spec["order"]]
-            pad = [None] * (ORDER_COLUMNS - len(order))
-            self.db.executemany("INSERT OR REPLACE INTO merged VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
-                (name, r[col], *[r[i] for i in order], *pad, key(r), json.dumps(r, ensure_ascii=False)) for r in merged])
+            key, col = _key_of(names, spec), names.index(spec["split"])
+            self.db.executemany("INSERT OR REPLACE INTO merged VALUES (?, ?, ?, ?)", [
+                (name, _value(r[col]), key(r), json.dumps(r, ensure_ascii=False)) for r in merged])
         self._touched.clear()
 
     def commit(self) -> None:
@@ -337,7 +333,7 @@ class Views:
         gc.disable()  # millions of new lists and dicts, no cycles: collection passes would only rescan them
         try:
             if spec["source"] or spec["split"]:
-                out = self._merged(name, spec)
+                out = _sorted(self._merged(name, spec), names, spec)
             else:
                 out = self._put_together(name, names, spec)
             return Rows(names, [dict(zip(names, r)) for r in out])
@@ -352,14 +348,12 @@ class Views:
         return self._shapes[name]
 
     def _merged(self, name: str, spec: dict) -> list[list]:
-        """A split view's rows, or one binding's, as the build put them together, in ORDER BY order
-        (SQLite orders NULL, numbers, text as SPARQL does here; ties by group)."""
-        order = ", o1, o2, o3, o4, key"
+        """A split view's rows, or one binding's, as the build put them together (by group)."""
         if spec["source"]:
             source, _, value = spec["source"]
-            found = self.db.execute(f"SELECT row FROM merged WHERE name = ? AND value = ? ORDER BY value{order}", (source, value))
+            found = self.db.execute("SELECT row FROM merged WHERE name = ? AND value = ?", (source, value))
         else:
-            found = self.db.execute(f"SELECT row FROM merged WHERE name = ? ORDER BY name{order}", (name,))
+            found = self.db.execute("SELECT row FROM merged WHERE name = ?", (name,))
         return json.loads("[" + ",".join(r for (r,) in found) + "]")
 
     def _put_together(self, name: str, names: list[str], spec: dict) -> list[list]:
@@ -371,15 +365,24 @@ class Views:
             out = _combine(out, names, spec["combine"])
         if spec["distinct"]:
             out = list({tuple(r): r for r in out}.values())
-        # a stable sort: ties keep the reports' order, which is fixed (graphs sorted, rows as answered)
-        idx = [names.index(v) for v in spec["order"]]
-        try:
-            return sorted(out, key=itemgetter(*idx))  # fast, while no unbound value meets a bound one
-        except TypeError:
-            return sorted(out, key=lambda r: [_order_key(r[i]) for i in idx])
+        return _sorted(out, names, spec)  # ties keep the reports' order, which is fixed (graphs sorted, rows as answered)
 
     def close(self) -> None:
         self.db.close()
+
+
+def _sorted(rows: list[list], names: list[str], spec: dict) -> list[list]:
+    """Rows in the query's ORDER BY order; a stable sort, so ties keep the order they came in."""
+    idx = [names.index(v) for v in spec["order"]]
+    try:
+        return sorted(rows, key=itemgetter(*idx))  # fast, while no unbound value meets a bound one
+    except TypeError:
+        return sorted(rows, key=lambda r: [_order_key(r[i]) for i in idx])
+
+
+def _value(v: Any) -> str:
+    """A split column's value as the merged rows' key holds it (an unbound one is no binding's)."""
+    return "" if v is None else str(v)
 
 
 def _key_of(names: list[str], spec: dict) -> Callable[[list], str]:
