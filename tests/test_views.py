@@ -203,3 +203,15 @@ def test_each_mechanism_is_kept_put_together_group_by_group(tmp_path: Path) -> N
     assert [(r["body_zh"], r["stage"], r["year"]) for r in rows] == [
         ("绛县人大常委会", "expand", 2023), ("绛县人大常委会", "implement", 2023), ("绛县人大常委会", "plan", 2024)]
     assert "落实“第一议题”,推动理论武装走深走心" in rows[1]["example"]
+
+
+def test_a_query_split_per_concept_must_have_one_row_per_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = queries.get("bodies-by-mechanism").text.replace("#+ combine: {evidence_count: sum, example: min}\n", "")
+    assert "combine" not in text
+    monkeypatch.setattr(queries, "stored", lambda: {"bodies-by-mechanism": queries.parse(text)})
+    views.views.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="materialise-each needs rows that are one per group"):
+            views.views()
+    finally:
+        views.views.cache_clear()
