@@ -173,7 +173,7 @@ def _combine(rows: list[list], names: list[str], combine: dict[str, tuple[str, s
     """Partial aggregates of one group from several reports, made one (see the module's docstring).
     An unbound partial value (an aggregate over nothing) leaves the others to decide."""
     agg = [(names.index(c), fn, sep) for c, (fn, sep) in combine.items()]
-    key_of = itemgetter(*[i for i in range(len(names)) if i not in {i for i, _, _ in agg}])
+    key_of = itemgetter(*_group_columns(names, combine))
     groups: dict[Any, list] = {}
     for r in rows:
         g = groups.get(k := key_of(r))
@@ -386,9 +386,14 @@ def _value(v: Any) -> str:
     return "" if v is None else str(v)
 
 
+def _group_columns(names: list[str], combine: dict) -> list[int]:
+    """A row's group: the columns no combiner merges (all of them for a DISTINCT query)."""
+    return [i for i, n in enumerate(names) if n not in combine]
+
+
 def _key_of(names: list[str], spec: dict) -> Callable[[list], str]:
-    """A row's group: the columns no combiner merges (all of them for a DISTINCT query), as text."""
-    cols = [i for i, n in enumerate(names) if n not in spec["combine"]]
+    """A row's group as text, the key of its merged row."""
+    cols = _group_columns(names, spec["combine"])
     return lambda r: json.dumps([r[i] for i in cols], ensure_ascii=False)
 
 

@@ -199,7 +199,9 @@ def test_each_mechanism_is_kept_put_together_group_by_group(tmp_path: Path) -> N
     assert db.execute("SELECT COUNT(*) FROM merged WHERE name = ?", (source,)).fetchone()[0] == groups > 0
     db.close()
     first_topic = views.views()["bodies-by-mechanism?mechanism=first-topic"]
-    rows = Views(Path(out.out) / "store.views.sqlite", read_only=True).rows(first_topic.sparql, Path(out.out) / "store").rows
+    v = Views(Path(out.out) / "store.views.sqlite", read_only=True)
+    rows = v.rows(first_topic.sparql, Path(out.out) / "store").rows
+    v.close()
     assert [(r["body_zh"], r["stage"], r["year"]) for r in rows] == [
         ("绛县人大常委会", "expand", 2023), ("绛县人大常委会", "implement", 2023), ("绛县人大常委会", "plan", 2024)]
     assert "落实“第一议题”,推动理论武装走深走心" in rows[1]["example"]
