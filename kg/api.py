@@ -62,7 +62,7 @@ class KnowledgeGraph:
         import pandas as pd
 
         r = self.rows(name_or_sparql, **params)
-        return pd.DataFrame(r.rows, columns=r.vars)
+        return pd.DataFrame(r.data, columns=r.vars)
 
     def table(self, name: str):
         """A tidy table (counts, practices, bodies, laws, reports) as a typed DataFrame."""

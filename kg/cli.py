@@ -100,9 +100,9 @@ def _render(rows, fmt: str) -> str:
         return json.dumps(rows.rows, ensure_ascii=False, indent=1, default=str)
     if fmt == "csv":
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=rows.vars, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows.rows)
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(rows.vars)
+        w.writerows(rows.data)
         return buf.getvalue()
     if not rows.rows:
         return "(no rows)"

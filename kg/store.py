@@ -15,8 +15,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,16 +39,30 @@ class QueryTimeout(StoreError):
     """A query ran longer than its timeout."""
 
 
-@dataclass
 class Rows:
-    vars: list[str]
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    """A query's answer: its variables and one sequence of values per row, in order. Positional, because
+    a large answer is read fastest that way (a dict per row cost more than reading the rows, and pandas
+    takes the sequences directly); ``rows`` and iteration give dicts by variable name."""
+
+    def __init__(self, vars: list[str], data: Sequence[Sequence[Any]] = ()) -> None:
+        self.vars = list(vars)
+        self.data = data
+
+    @cached_property
+    def rows(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.vars, r)) for r in self.data]
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.data)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.rows)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Rows) and self.vars == other.vars and list(map(tuple, self.data)) == list(map(tuple, other.data))
+
+    def __repr__(self) -> str:
+        return f"Rows({self.vars!r}, {len(self.data)} rows)"
 
 
 def python_value(value: str, datatype: str | None) -> Any:
@@ -281,23 +297,20 @@ class OxigraphStore:
                 raise QuerySyntaxError(f"not a read-only query (updates need --allow-update): {e}") from e
             raise QuerySyntaxError(f"malformed SPARQL: {e}") from e
         if isinstance(res, bool) or isinstance(res, pyoxigraph.QueryBoolean):
-            return Rows(["result"], [{"result": bool(res)}])
+            return Rows(["result"], [(bool(res),)])
         if not isinstance(res, pyoxigraph.QuerySolutions):
             raise StoreError("only SELECT and ASK queries return rows")
         names = [v.value for v in res.variables]
-        out = []
-        for sol in res:
-            row = {}
-            for n in names:
-                t = sol[n]
-                if t is None:
-                    row[n] = None
-                elif isinstance(t, pyoxigraph.Literal):
-                    row[n] = python_value(t.value, t.datatype.value if t.datatype else None)
-                else:
-                    row[n] = t.value
-            out.append(row)
-        return Rows(names, out)
+        literal = pyoxigraph.Literal
+
+        def value(t: Any) -> Any:
+            if t is None:
+                return None
+            if isinstance(t, literal):
+                return python_value(t.value, t.datatype.value if t.datatype else None)
+            return t.value
+
+        return Rows(names, [tuple(value(sol[n]) for n in names) for sol in res])
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs())
@@ -363,20 +376,17 @@ class MemoryStore:
         _check_syntax(sparql)
         res = self.ds.query(sparql)
         if res.type == "ASK":
-            return Rows(["result"], [{"result": bool(res.askAnswer)}])
+            return Rows(["result"], [(bool(res.askAnswer),)])
         names = [str(v) for v in res.vars]
-        out = []
-        for b in res:
-            row = {}
-            for n, t in zip(names, b):
-                if t is None:
-                    row[n] = None
-                elif isinstance(t, Literal):
-                    row[n] = python_value(str(t), str(t.datatype) if t.datatype else None)
-                else:
-                    row[n] = str(t)
-            out.append(row)
-        return Rows(names, out)
+
+        def value(t: Any) -> Any:
+            if t is None:
+                return None
+            if isinstance(t, Literal):
+                return python_value(str(t), str(t.datatype) if t.datatype else None)
+            return str(t)
+
+        return Rows(names, [tuple(map(value, b)) for b in res])
 
     def graphs(self) -> list[str]:
         return sorted(str(g.identifier) for g in self.ds.graphs() if len(g) and str(g.identifier).startswith("http"))
@@ -438,17 +448,15 @@ class RemoteStore:
             "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"}, timeout)
         data = json.loads(raw)
         if "boolean" in data:
-            return Rows(["result"], [{"result": data["boolean"]}])
+            return Rows(["result"], [(data["boolean"],)])
         names = data["head"]["vars"]
-        out = []
-        for b in data["results"]["bindings"]:
-            row: dict[str, Any] = {}
-            for n in names:
-                t = b.get(n)
-                row[n] = None if t is None else (
-                    python_value(t["value"], t.get("datatype")) if t["type"] in ("literal", "typed-literal") else t["value"])
-            out.append(row)
-        return Rows(names, out)
+
+        def value(t: dict | None) -> Any:
+            if t is None:
+                return None
+            return python_value(t["value"], t.get("datatype")) if t["type"] in ("literal", "typed-literal") else t["value"]
+
+        return Rows(names, [tuple(value(b.get(n)) for n in names) for b in data["results"]["bindings"]])
 
     def update(self, sparql: str) -> None:
         body = urllib.parse.urlencode({"update": sparql}).encode()

@@ -29,7 +29,7 @@ def table(store: Store, name: str) -> pd.DataFrame:
     if name not in TABLES:
         raise ValueError(f"unknown table {name!r}; choose one of {', '.join(TABLES)}")
     rows = store.query(queries.get(f"table-{name}").bind())
-    df = pd.DataFrame(rows.rows, columns=rows.vars)
+    df = pd.DataFrame(rows.data, columns=rows.vars)
     for col in df.columns:
         if col in _INTS:
             df[col] = pd.to_numeric(df[col]).astype("Int64")

@@ -15,6 +15,8 @@ stored queries, though, can be answered one report at a time and the answers put
   selective questions (one mechanism's bodies), asked one at a time and expected at once: one
   evaluation with the parameter unbound gives the rows of all; the build keeps them put together,
   group by group, and a rebuild after an edit puts together again only the groups the edit touched.
+  Each binding's answer is also kept whole, sorted and by column (each column's distinct values and
+  a code per row): a large answer is read in one piece and builds few Python objects.
 
 The build answers those queries in its workers, on a small in-memory store that holds one report
 with the ontology, and keeps the rows in ``<store>.views.sqlite``, stamped with the store's files as
@@ -31,6 +33,8 @@ import json
 import os
 import re
 import sqlite3
+import sys
+from array import array
 from collections.abc import Callable
 from functools import cache
 from operator import itemgetter
@@ -42,7 +46,7 @@ from kg.paths import ONTOLOGY
 from kg.store import OxigraphStore, Rows
 
 PER_REPORT = "per-report"
-SCHEMA = 10  # the views file's layout (SQLite user_version)
+SCHEMA = 11  # the views file's layout (SQLite user_version)
 FULL_MERGE_AFTER = 10_000  # touched groups beyond which putting all together again is cheaper
 _ORDER_BY = re.compile(r"\bORDER\s+BY\s+((?:\?\w+\s*)+)$", re.IGNORECASE)
 _SELECT = re.compile(r"\bSELECT(\s+DISTINCT)?\b", re.IGNORECASE)
@@ -235,7 +239,7 @@ class Views:
         if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
             db.executescript(
                 "DROP TABLE IF EXISTS query; DROP TABLE IF EXISTS graph; DROP TABLE IF EXISTS answer; DROP TABLE IF EXISTS meta;"
-                "DROP TABLE IF EXISTS merged; DROP TABLE IF EXISTS part;"
+                "DROP TABLE IF EXISTS merged; DROP TABLE IF EXISTS part; DROP TABLE IF EXISTS binding;"
                 "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
                 "CREATE TABLE query (name TEXT PRIMARY KEY, digest TEXT UNIQUE, vars TEXT, spec TEXT);"
                 "CREATE TABLE graph (iri TEXT PRIMARY KEY);"
@@ -247,11 +251,13 @@ class Views:
                 "CREATE TABLE part (name TEXT, graph TEXT, value TEXT, key TEXT, row TEXT);"
                 "CREATE INDEX part_graph ON part (graph); CREATE INDEX part_key ON part (name, key);"
                 "CREATE TABLE merged (name TEXT, value TEXT, key TEXT, row TEXT, PRIMARY KEY (name, value, key)) WITHOUT ROWID;"
+                # each binding of a split view: its answer, sorted, as columns (see _columns)
+                "CREATE TABLE binding (name TEXT PRIMARY KEY, columns TEXT, codes BLOB);"
                 f"PRAGMA user_version = {SCHEMA};")
         current = {x.name: x.digest for x in views().values()}
         if dict(db.execute("SELECT name, digest FROM query").fetchall()) != current:
             db.executescript("DELETE FROM meta; DELETE FROM query; DELETE FROM graph; DELETE FROM answer; DELETE FROM part;"
-                             "DELETE FROM merged;")
+                             "DELETE FROM merged; DELETE FROM binding;")
             for x in views().values():
                 db.execute("INSERT INTO query VALUES (?, ?, ?, ?)", (x.name, x.digest, json.dumps(_projected(x.sparql)), x.spec()))
             db.commit()
@@ -284,23 +290,38 @@ class Views:
 
     def merge_each(self) -> None:
         """Put together again the groups of split views that this build touched (all of them after a
-        large build): each group's rows from every report, combined into one row."""
+        large build): each group's rows from every report, combined into one row; then the answer of
+        every binding whose rows changed."""
         for name in [v.name for v in views().values() if v.split]:
             names, spec = self._shape(name)
-            touched = [(v, k) for n, v, k in self._touched if n == name]
+            key, col = _key_of(names, spec), names.index(spec["split"])
+            touched = sorted((v, k) for n, v, k in self._touched if n == name)
+            before: dict[tuple[str, str], str] | None = None  # the touched groups' rows, unless all are put together
             if len(touched) > FULL_MERGE_AFTER or not self.db.execute("SELECT 1 FROM merged WHERE name = ? LIMIT 1", (name,)).fetchone():
                 self.db.execute("DELETE FROM merged WHERE name = ?", (name,))
                 rows = self.db.execute("SELECT row FROM part WHERE name = ? ORDER BY graph", (name,))
             else:
+                before = {vk: row for vk in touched for (row,) in self.db.execute(
+                    "SELECT row FROM merged WHERE name = ? AND value = ? AND key = ?", (name, *vk))}
                 self.db.executemany("DELETE FROM merged WHERE name = ? AND value = ? AND key = ?", [(name, *vk) for vk in touched])
                 rows = [r for _, k in touched for r in self.db.execute(
                     "SELECT row FROM part WHERE name = ? AND key = ? ORDER BY graph", (name, k))]
             merged = json.loads("[" + ",".join(r for (r,) in rows) + "]")
             if spec["combine"]:
                 merged = _combine(merged, names, spec["combine"])
-            key, col = _key_of(names, spec), names.index(spec["split"])
-            self.db.executemany("INSERT OR REPLACE INTO merged VALUES (?, ?, ?, ?)", [
-                (name, _value(r[col]), key(r), json.dumps(r, ensure_ascii=False)) for r in merged])
+            after = {(_value(r[col]), key(r)): r for r in merged}  # one row per group (and per DISTINCT row)
+            text = {vk: json.dumps(r, ensure_ascii=False) for vk, r in after.items()}
+            self.db.executemany("INSERT OR REPLACE INTO merged VALUES (?, ?, ?, ?)", [(name, *vk, row) for vk, row in text.items()])
+            if before is None:
+                of_value: dict[str, list] = {}
+                for (v, _), r in sorted(after.items(), key=itemgetter(0)):  # the merged rows' order: ties stay put
+                    of_value.setdefault(v, []).append(r)
+            else:
+                of_value = {v: self._merged(name, v) for v in {v for v, k in touched if before.get((v, k)) != text.get((v, k))}}
+            for b in views().values():
+                if b.source and b.source[0] == name and (before is None or b.source[2] in of_value):
+                    answer = _sorted(of_value.get(b.source[2], []), names, spec)
+                    self.db.execute("INSERT OR REPLACE INTO binding VALUES (?, ?, ?)", (b.name, *_columns(answer, len(names))))
         self._touched.clear()
 
     def commit(self) -> None:
@@ -332,11 +353,14 @@ class Views:
         gc_was_on = gc.isenabled()
         gc.disable()  # millions of new lists and dicts, no cycles: collection passes would only rescan them
         try:
-            if spec["source"] or spec["split"]:
-                out = _sorted(self._merged(name, spec), names, spec)
+            if spec["source"]:
+                found = self.db.execute("SELECT columns, codes FROM binding WHERE name = ?", (name,)).fetchone()
+                out = _from_columns(*found) if found else []
+            elif spec["split"]:
+                out = _sorted(self._merged(name), names, spec)
             else:
                 out = self._put_together(name, names, spec)
-            return Rows(names, [dict(zip(names, r)) for r in out])
+            return Rows(names, out)
         finally:
             if gc_was_on:
                 gc.enable()
@@ -347,14 +371,13 @@ class Views:
             self._shapes[name] = json.loads(names), json.loads(spec)
         return self._shapes[name]
 
-    def _merged(self, name: str, spec: dict) -> list[list]:
-        """A split view's rows, or one binding's, as the build put them together (by group), joined
+    def _merged(self, name: str, value: str | None = None) -> list[list]:
+        """A split view's rows as the build put them together (by group), all or one value's, joined
         into one JSON array by SQLite (a Python string per row cost as much as parsing them)."""
-        if spec["source"]:
-            source, _, value = spec["source"]
-            found = self.db.execute("SELECT group_concat(row, ',') FROM merged WHERE name = ? AND value = ?", (source, value))
-        else:
+        if value is None:
             found = self.db.execute("SELECT group_concat(row, ',') FROM merged WHERE name = ?", (name,))
+        else:
+            found = self.db.execute("SELECT group_concat(row, ',') FROM merged WHERE name = ? AND value = ?", (name, value))
         return json.loads("[" + (found.fetchone()[0] or "") + "]")
 
     def _put_together(self, name: str, names: list[str], spec: dict) -> list[list]:
@@ -379,6 +402,39 @@ def _sorted(rows: list[list], names: list[str], spec: dict) -> list[list]:
         return sorted(rows, key=itemgetter(*idx))  # fast, while no unbound value meets a bound one
     except TypeError:
         return sorted(rows, key=lambda r: [_order_key(r[i]) for i in idx])
+
+
+def _columns(rows: list[list], width: int) -> tuple[str, bytes]:
+    """Rows as columns: each column's distinct values (JSON) and, column after column, the index of
+    each row's value among them (unsigned 32-bit, little-endian). Few distinct values repeat down a
+    column (a mechanism, a level, a body over its years), and the reader builds one object per value."""
+    columns: list[list] = []
+    codes = array("I")
+    for c in range(width):
+        index: dict[tuple, int] = {}
+        distinct: list = []
+        for r in rows:
+            v = r[c]
+            code = index.get(k := (v.__class__, v))  # 1, 1.0 and True stay apart
+            if code is None:
+                code = index[k] = len(distinct)
+                distinct.append(v)
+            codes.append(code)
+        columns.append(distinct)
+    if sys.byteorder != "little":
+        codes.byteswap()
+    return json.dumps(columns, ensure_ascii=False), codes.tobytes()
+
+
+def _from_columns(columns: str, codes: bytes) -> list[tuple]:
+    """The rows that ``_columns`` took apart."""
+    distinct = json.loads(columns)
+    index = array("I", codes)
+    if sys.byteorder != "little":
+        index.byteswap()
+    n = len(index) // len(distinct)
+    view = memoryview(index)
+    return list(zip(*(map(values.__getitem__, view[i * n:(i + 1) * n]) for i, values in enumerate(distinct))))
 
 
 def _value(v: Any) -> str:
