@@ -91,7 +91,8 @@ def run(n: int, jobs: int = 2) -> dict:
     result, t_build = timed(lambda: build([corpus], out, jobs=jobs))
     print(f"built {n} reports in {t_build:.0f} s", file=sys.stderr, flush=True)
     edited = files[len(files) // 2]
-    edited.write_text(edited.read_text(encoding="utf-8") + "\n一年来，召开常委会会议1次。\n", encoding="utf-8")
+    # a count and a practice of the most practised mechanism: the edit changes that mechanism's whole answer
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n一年来，召开常委会会议1次，新建代表联络站2个。\n", encoding="utf-8")
     again, t_incremental = timed(lambda: build([corpus], out, jobs=jobs))
     store = OxigraphStore(out / "store", read_only=True)
     body = store.query("SELECT ?l WHERE { ?r <https://w3id.org/npc-kg/ontology#reportingBody> ?b . "

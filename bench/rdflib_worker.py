@@ -9,7 +9,8 @@ from kg.store import MemoryStore, OxigraphStore
 
 
 def rdflib_worker(store_path: str, conn) -> None:
-    """The whole store in rdflib memory, then one query text per request; answers seconds."""
+    """The whole store in rdflib memory, then one query text per request; answers seconds (to rows
+    as dicts, the same on every engine)."""
     import pyoxigraph
     from rdflib import Graph
 
@@ -22,7 +23,7 @@ def rdflib_worker(store_path: str, conn) -> None:
     conn.send("ready")
     while (text := conn.recv()) is not None:
         started = time.perf_counter()
-        mem.query(text)
+        _ = mem.query(text).rows
         conn.send(time.perf_counter() - started)
 
 
@@ -33,7 +34,7 @@ def oxigraph_worker(store_path: str, conn, views: bool = True) -> None:
     conn.send("ready")
     while (text := conn.recv()) is not None:
         started = time.perf_counter()
-        src.query(text)
+        _ = src.query(text).rows  # rows as dicts, as most callers take them
         conn.send(time.perf_counter() - started)
 
 

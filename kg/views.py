@@ -228,7 +228,7 @@ class Views:
         self.path = Path(path)
         self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) if read_only else sqlite3.connect(self.path)
         self._shapes: dict[str, tuple[list[str], dict]] = {}
-        self._touched: set[tuple[str, str]] = set()  # (split view, group key) whose merged row is out of date
+        self._touched: set[tuple[str, str, bytes]] = set()  # (split view, group key) whose merged row is out of date
 
     @classmethod
     def for_build(cls, path: str | Path) -> Views:
@@ -248,9 +248,9 @@ class Views:
                 "CREATE INDEX answer_graph ON answer (graph);"
                 # a split view's rows: each report's, by group; and put together, one per group, in order
                 # (one binding's groups are one contiguous run of the file: read in one sweep, then sorted)
-                "CREATE TABLE part (name TEXT, graph TEXT, value TEXT, key TEXT, row TEXT);"
+                "CREATE TABLE part (name TEXT, graph TEXT, value TEXT, key BLOB, row TEXT);"
                 "CREATE INDEX part_graph ON part (graph); CREATE INDEX part_key ON part (name, key);"
-                "CREATE TABLE merged (name TEXT, value TEXT, key TEXT, row TEXT, PRIMARY KEY (name, value, key)) WITHOUT ROWID;"
+                "CREATE TABLE merged (name TEXT, value TEXT, key BLOB, row TEXT, PRIMARY KEY (name, value, key)) WITHOUT ROWID;"
                 # each binding of a split view: its answer, sorted, as columns (see _columns)
                 "CREATE TABLE binding (name TEXT PRIMARY KEY, columns TEXT, codes BLOB);"
                 f"PRAGMA user_version = {SCHEMA};")
@@ -296,7 +296,7 @@ class Views:
             names, spec = self._shape(name)
             key, col = _key_of(names, spec), names.index(spec["split"])
             touched = sorted((v, k) for n, v, k in self._touched if n == name)
-            before: dict[tuple[str, str], str] | None = None  # the touched groups' rows, unless all are put together
+            before: dict[tuple[str, bytes], str] | None = None  # the touched groups' rows, unless all are put together
             if len(touched) > FULL_MERGE_AFTER or not self.db.execute("SELECT 1 FROM merged WHERE name = ? LIMIT 1", (name,)).fetchone():
                 self.db.execute("DELETE FROM merged WHERE name = ?", (name,))
                 rows = self.db.execute("SELECT row FROM part WHERE name = ? ORDER BY graph", (name,))
@@ -447,10 +447,11 @@ def _group_columns(names: list[str], combine: dict) -> list[int]:
     return [i for i, n in enumerate(names) if n not in combine]
 
 
-def _key_of(names: list[str], spec: dict) -> Callable[[list], str]:
-    """A row's group as text, the key of its merged row."""
+def _key_of(names: list[str], spec: dict) -> Callable[[list], bytes]:
+    """A row's group, the key of its merged row: a digest of the group's values (they are in the row;
+    as text the key made a quarter of the views file)."""
     cols = _group_columns(names, spec["combine"])
-    return lambda r: json.dumps([r[i] for i in cols], ensure_ascii=False)
+    return lambda r: hashlib.blake2b(json.dumps([r[i] for i in cols], ensure_ascii=False).encode(), digest_size=16).digest()
 
 
 def _projected(sparql: str) -> list[str]:
