@@ -1,8 +1,8 @@
-"""The embedded store's batched bulk loading, which the build uses for every report graph."""
+"""The embedded store's batched bulk loading, which the build uses for every report graph; rows."""
 
 from __future__ import annotations
 
-from kg.store import OxigraphStore
+from kg.store import MemoryStore, OxigraphStore
 
 A, B, E = "https://example.org/g/a", "https://example.org/g/b", "https://example.org/g/entities"
 
@@ -53,3 +53,12 @@ def test_removing_a_graph_first_loads_what_is_buffered():
         loader.replace_graph(B, nt("b"))
         loader.remove_graph(A)
     assert store.graphs() == [B]
+
+
+def test_rows_are_a_tuple_each_and_dicts_on_demand_alike_on_both_engines():
+    text = 'SELECT ?n ?label WHERE { VALUES (?n ?label) { (2 UNDEF) (1 "一") } } ORDER BY ?n'
+    rows = OxigraphStore().query(text)
+    assert rows.vars == ["n", "label"] and len(rows) == 2
+    assert rows.data == [(1, "一"), (2, None)]
+    assert rows.rows == list(rows) == [{"n": 1, "label": "一"}, {"n": 2, "label": None}]
+    assert rows == MemoryStore().query(text)

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS, answer_multiset
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.corpus import generate
-from kg import queries, views
+from kg import lexicon, queries, views
 from kg.build import build
 from kg.store import OxigraphStore
 from kg.views import Views, _order_key
@@ -109,11 +111,24 @@ def test_views_equal_store_across_reports_and_after_an_edit(corpus: Path, tmp_pa
     store.close()
     assert_views_equal_store(out / "store")
 
+    answers = binding_answers(out)
     edited = corpus / "same_body_same_year.txt"
     edited.write_text(edited.read_text(encoding="utf-8") + "开展执法检查3次。\n", encoding="utf-8")
     again = build([corpus], out, jobs=1)
     assert sum(not f.cached for f in again.files) == 1
     assert_views_equal_store(out / "store")
+    # the report's other mechanisms have the same rows as before: their answers are not written again
+    rewritten = {name for name, rowid in binding_answers(out).items() if answers[name] != rowid}
+    assert rewritten == {"bodies-by-mechanism?mechanism=enforcement-inspection"}
+
+
+def binding_answers(out: Path) -> dict[str, int]:
+    """Each split binding's answer, by the SQLite row that holds it (a new one whenever it is written)."""
+    db = sqlite3.connect(out / "store.views.sqlite")
+    try:
+        return dict(db.execute("SELECT name, rowid FROM binding"))
+    finally:
+        db.close()
 
 
 def test_a_write_outside_the_build_drops_the_views(tmp_path: Path) -> None:
@@ -205,6 +220,15 @@ def test_each_mechanism_is_kept_put_together_group_by_group(tmp_path: Path) -> N
     assert [(r["body_zh"], r["stage"], r["year"]) for r in rows] == [
         ("绛县人大常委会", "expand", 2023), ("绛县人大常委会", "implement", 2023), ("绛县人大常委会", "plan", 2024)]
     assert "落实“第一议题”,推动理论武装走深走心" in rows[1]["example"]
+    assert len(binding_answers(Path(out.out))) == len(lexicon.concepts("mechanism")), "every mechanism, with rows or not"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(*[st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40), st.floats(allow_nan=False, allow_infinity=False),
+                                      st.text(max_size=6))] * 3), max_size=30))
+def test_an_answer_taken_apart_into_columns_comes_back_the_same(rows: list[tuple]) -> None:
+    back = views._from_columns(*views._columns([list(r) for r in rows], 3))
+    assert [[(type(v), v) for v in r] for r in back] == [[(type(v), v) for v in r] for r in rows]
 
 
 def test_a_query_split_per_concept_must_have_one_row_per_group(monkeypatch: pytest.MonkeyPatch) -> None:
