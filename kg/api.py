@@ -50,8 +50,8 @@ class KnowledgeGraph:
         self.build_result = build_result
 
     def rows(self, name_or_sparql: str, **params: Any) -> Rows:
-        """Plain rows of a stored query (by name) or of SPARQL text (read-only): ``vars``, ``data`` (a tuple
-        per row, the cheapest form of a large answer) and ``rows`` (a dict per row)."""
+        """Plain rows of a stored query (by name) or of SPARQL text (read-only): ``vars``, ``data`` (a
+        sequence of values per row, the cheapest form of a large answer) and ``rows`` (a dict per row)."""
         if name_or_sparql in queries.stored():
             return self.store.query(queries.get(name_or_sparql).bind(params))
         if params:
