@@ -228,7 +228,7 @@ class Views:
         self.path = Path(path)
         self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) if read_only else sqlite3.connect(self.path)
         self._shapes: dict[str, tuple[list[str], dict]] = {}
-        self._touched: set[tuple[str, str, bytes]] = set()  # (split view, group key) whose merged row is out of date
+        self._touched: set[tuple[str, str, bytes]] = set()  # (split view, value, group key) whose merged row is out of date
 
     @classmethod
     def for_build(cls, path: str | Path) -> Views:
@@ -449,7 +449,7 @@ def _group_columns(names: list[str], combine: dict) -> list[int]:
 
 def _key_of(names: list[str], spec: dict) -> Callable[[list], bytes]:
     """A row's group, the key of its merged row: a digest of the group's values (they are in the row;
-    as text the key made a quarter of the views file)."""
+    as text the keys and their index took a tenth of the views file)."""
     cols = _group_columns(names, spec["combine"])
     return lambda r: hashlib.blake2b(json.dumps([r[i] for i in cols], ensure_ascii=False).encode(), digest_size=16).digest()
 
