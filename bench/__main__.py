@@ -75,6 +75,21 @@ def child_times(worker, store_path: Path, texts: dict[str, str], limit: float, r
     return out
 
 
+def load_time(nts: list[str], where: Path) -> float:
+    """Seconds to bulk-load report graphs into a new store on disk, as the build does (one per report)."""
+    shutil.rmtree(where, ignore_errors=True)
+    store = OxigraphStore(where)
+    try:
+        started = time.perf_counter()
+        with store.batch() as loader:
+            for i, nt in enumerate(nts):
+                loader.replace_graph(f"https://example.org/bench/report/{i}", nt)
+        return time.perf_counter() - started
+    finally:
+        store.close()
+        shutil.rmtree(where, ignore_errors=True)
+
+
 def run(n: int, jobs: int = 2) -> dict:
     corpus = OUT / f"corpus-{n}"
     if not corpus.exists():
@@ -86,6 +101,9 @@ def run(n: int, jobs: int = 2) -> dict:
     xs, t_extract = timed(lambda: [extract(r) for r in reports])
     graphs, t_rdf = timed(lambda: [report_graph(x) for x in xs])
     _, t_validate = timed(lambda: [validate(g) for g in graphs[:50]])
+    nts = [g.serialize(format="nt", encoding="utf-8").decode("utf-8") for g in graphs]
+    _, t_views = timed(lambda: [views.answer(nt) for nt in nts])
+    t_load = load_time(nts, OUT / f"load-{n}")
     out = OUT / f"build-{n}"
     shutil.rmtree(out, ignore_errors=True)
     result, t_build = timed(lambda: build([corpus], out, jobs=jobs))
@@ -114,6 +132,8 @@ def run(n: int, jobs: int = 2) -> dict:
                                     "text_in_facts_out": sum(len(r.text) for r in reports) / (t_read + t_extract),
                                     "to_rdf": sum(len(r.text) for r in reports) / t_rdf},
         "validate_s_per_report": t_validate / min(50, len(graphs)),
+        "views_s_per_report": t_views / len(nts),
+        "store_load_triples_per_s": sum(len(g) for g in graphs) / t_load,
         "build_wall_s": t_build, "built": sum(f.ok for f in result.files),
         "disk_mb": {"store": sum(f.stat().st_size for f in (out / "store").iterdir()) / 2**20,
                     "views": (out / "store.views.sqlite").stat().st_size / 2**20},
