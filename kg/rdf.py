@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.plugins.stores.memory import SimpleMemory
 
 from kg import lexicon
 from kg.extract import VERSION, Extraction
@@ -109,9 +110,11 @@ def _unit_iri(label: str) -> URIRef:
 
 
 def report_graph(x: Extraction) -> Graph:
-    """The named graph of one report (returned as a plain rdflib Graph)."""
+    """The named graph of one report (returned as a plain rdflib Graph). Held in rdflib's context-free
+    store: the default one sends an event per added triple and indexes contexts a single graph never
+    has (building, serialising and validating a report's graph took 10–20 % longer with it)."""
     r = x.report
-    g = bind_prefixes(Graph(identifier=graph_iri(r)))
+    g = bind_prefixes(Graph(store=SimpleMemory(), identifier=graph_iri(r)))
     rep, body = report_iri(r), body_iri(r)
     g.add((rep, RDF.type, NPC.Report))
     g.add((rep, RDF.type, PROV.Entity))

@@ -75,6 +75,10 @@ def validate(data: Graph, engine: str = DEFAULT_ENGINE) -> ValidationReport:
     """Validate one graph; the result lists every violation, sorted, with its focus node and message.
     ``data`` is left as it was."""
     check_engine(engine)
+    if engine == "pyshacl" and not data.store.context_aware:  # pyshacl wraps it in a ConjunctiveGraph
+        copy = Graph()
+        copy += data
+        data = copy
     # Scheme membership is lent to the data graph for the run (cheaper than copying the graph);
     # pyshacl mixes an ont_graph in only when it infers.
     lent = [t for t in _memberships() if t not in data]
