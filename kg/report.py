@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -173,8 +173,9 @@ class Report:
     genre: str = "work-report"
     plan_start: int | None = None  # offset where the plans part begins, if any
 
-    @property
+    @cached_property
     def checksum(self) -> str:
+        """Once per report: every fact's IRI hashes it (recomputed, it took a tenth of building the graph)."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     @property
