@@ -355,7 +355,9 @@ class Views:
         try:
             if spec["source"]:
                 found = self.db.execute("SELECT columns, codes FROM binding WHERE name = ?", (name,)).fetchone()
-                out = _from_columns(*found) if found else []
+                if not found:  # every binding is written by the build: a missing one is no empty answer
+                    return None
+                out = _from_columns(*found)
             elif spec["split"]:
                 out = _sorted(self._merged(name), names, spec)
             else:

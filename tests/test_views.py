@@ -221,6 +221,16 @@ def test_each_mechanism_is_kept_put_together_group_by_group(tmp_path: Path) -> N
         ("绛县人大常委会", "expand", 2023), ("绛县人大常委会", "implement", 2023), ("绛县人大常委会", "plan", 2024)]
     assert "落实“第一议题”,推动理论武装走深走心" in rows[1]["example"]
     assert len(binding_answers(Path(out.out))) == len(lexicon.concepts("mechanism")), "every mechanism, with rows or not"
+    db = sqlite3.connect(Path(out.out) / "store.views.sqlite")
+    db.execute("DELETE FROM binding WHERE name = ?", (first_topic.name,))
+    db.commit()
+    db.close()
+    v = Views(Path(out.out) / "store.views.sqlite", read_only=True)
+    assert v.rows(first_topic.sparql, Path(out.out) / "store") is None, "a missing answer is not an empty one"
+    v.close()
+    store = OxigraphStore(Path(out.out) / "store", read_only=True)
+    assert store.query(first_topic.sparql).rows == rows  # the store answers, the same rows
+    store.close()
 
 
 @settings(max_examples=200, deadline=None)
