@@ -83,7 +83,7 @@ class KnowledgeGraph:
                 progress(iri)
         # one pass over what reports share: a body must not get two places or two levels from two reports
         violations.extend(validate(entities, engine).violations)
-        return ValidationReport(not violations, violations)
+        return ValidationReport.of(violations)
 
     def graph(self, iri: str) -> Graph:
         """One named graph as an rdflib Graph."""

@@ -17,15 +17,16 @@ from pathlib import Path
 
 from kg import lexicon, views
 from kg.extract import VERSION, extract
-from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, report_graph, split_entities
+from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, report_graph, report_iri, split_entities
 from kg.report import ReadError, read
 from kg.store import OxigraphStore
-from kg.validate import validate
+from kg.validate import keep_conforming
 from kg.views import Views
 
 TEXT_SUFFIXES = {".txt", ".text", ".html", ".htm"}
 EXIT_OK, EXIT_INVALID, EXIT_PARTIAL = 0, 1, 3
 COMPACT_AFTER_QUADS = 1_000_000  # compacting costs seconds to minutes: worth it after a large load, not after one edit
+REJECTED = "rejected.jsonl"  # one JSON object per fact kept out (or warned about): report, fact, shape, message, quote
 CHUNK = 8  # reports per task sent to a worker: a few MB of results each
 AHEAD = 4  # tasks in flight per worker: results wait in memory only that long
 
@@ -42,6 +43,7 @@ class FileResult:
     line: int | None = None
     violations: list[str] = field(default_factory=list)
     cached: bool = False
+    rejected: list[dict] = field(default_factory=list)  # facts kept out of the graph, or stored with a warning
 
 
 @dataclass
@@ -60,11 +62,21 @@ class BuildResult:
             return EXIT_OK
         return EXIT_PARTIAL if len(self.failed) < len(self.files) else EXIT_INVALID
 
+    @property
+    def rejected(self) -> list[dict]:
+        return [r for f in self.files if f.ok for r in f.rejected]
+
     def summary(self) -> str:
         built = [f for f in self.files if f.ok]
         lines = [f"built {len(built)} of {len(self.files)} report(s) into {self.out} "
                  f"({sum(f.triples for f in built)} triples, {sum(f.facts for f in built)} facts, "
                  f"{sum(f.cached for f in built)} unchanged)"]
+        kept_out = [r for r in self.rejected if r["severity"] == "Violation"]
+        warned = [r for r in self.rejected if r["severity"] != "Violation"]
+        if kept_out or warned:
+            lines.append(f"{len(kept_out)} fact(s) kept out of the graph and {len(warned)} warning(s), "
+                         f"each in {Path(self.out) / REJECTED}:")
+            lines.extend(f"    {r['source']}: {r['severity']}: {r['message']} «{r['quote'][:50]}»" for r in (kept_out + warned)[:20])
         for f in self.failed:
             where = f"{f.path}:{f.line}" if f.line else f.path
             lines.append(f"FAILED {where}: {f.error}")
@@ -91,13 +103,16 @@ def process(path: str, check: bool = True) -> tuple[FileResult, str | None, dict
         report = read(path)
         x = extract(report)
         g = report_graph(x)
-        res = FileResult(path, True, str(graph_iri(report)), report.checksum, len(g), len(x.facts))
+        res = FileResult(path, True, str(graph_iri(report)), report.checksum, 0, len(x.facts))
         if check:
-            v = validate(g)
+            v, notes = keep_conforming(g, str(report_iri(report)))
+            res.rejected = [{"source": Path(path).name, **asdict(n)} for n in notes]
+            res.facts -= len({n.fact for n in notes if n.severity == "Violation"})
             if not v.conforms:
-                res.ok, res.error = False, f"{len(v.violations)} SHACL violation(s)"
+                res.ok, res.error = False, f"{len(v.violations)} SHACL violation(s) of the report itself"
                 res.violations = [str(x) for x in v.violations]
                 return res, None, {}
+        res.triples = len(g)
         nt = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
         return res, nt, views.answer(nt)
     except ReadError as e:
@@ -150,7 +165,7 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
         entry = cache.get(_key(f))
         if entry and entry.get("size") == _size(f) and entry.get("mtime") == _mtime(f) and entry.get("graph") in stored:
             results.append(FileResult(str(f), True, entry["graph"], checksum=entry["checksum"], triples=entry["triples"],
-                                      facts=entry["facts"], cached=True))
+                                      facts=entry["facts"], cached=True, rejected=entry.get("rejected", [])))
         else:
             todo.append(str(f))
 
@@ -169,7 +184,7 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
             answered.replace(res.graph, rows)
             in_store.add(res.graph)
             cache[_key(res.path)] = {"size": _size(Path(res.path)), "mtime": _mtime(Path(res.path)), **{
-                k: v for k, v in asdict(res).items() if k in ("graph", "checksum", "triples", "facts")}}
+                k: v for k, v in asdict(res).items() if k in ("graph", "checksum", "triples", "facts", "rejected")}}
         results.append(res)
         if progress:
             progress(res)
@@ -193,7 +208,10 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
     answered.close()
     cache_file.write_text(json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))
     results.sort(key=lambda r: r.path)
-    return BuildResult(str(out), results)
+    result = BuildResult(str(out), results)
+    (out / REJECTED).write_text("".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in result.rejected),
+                                encoding="utf-8")
+    return result
 
 
 def _key(p: str | Path) -> str:

@@ -14,6 +14,7 @@ class Sentence:
     section: str  # the heading the sentence lies under ("" before the first one)
     modality: str  # reported | planned
     year: int | None  # the year the sentence is about, before any year it names itself
+    period: tuple[int, int] | None = None  # several years (五年来, 2018—2022年): then year is None
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Count:
     high: Decimal | None
     modality: str
     evidence: Evidence
+    period: tuple[int, int] | None = None
     kind: str = field(default="count", init=False)
 
 
@@ -62,6 +64,7 @@ class Practice:
     modality: str
     evidence: Evidence
     scope_places: tuple[str, ...] = ()  # division codes of the named places in scope
+    period: tuple[int, int] | None = None
     kind: str = field(default="mechanism", init=False)
 
 
@@ -74,6 +77,7 @@ class Activity:
     law: str | None
     modality: str
     evidence: Evidence
+    period: tuple[int, int] | None = None
     kind: str = field(default="activity", init=False)
 
 
@@ -85,6 +89,7 @@ class Law:
     action: str | None
     modality: str
     evidence: Evidence
+    period: tuple[int, int] | None = None
     kind: str = field(default="law", init=False)
 
 

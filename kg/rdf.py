@@ -15,7 +15,7 @@ from rdflib.plugins.stores.memory import SimpleMemory
 
 from kg import lexicon
 from kg.extract import VERSION, Extraction
-from kg.facts import Activity, Evidence
+from kg.facts import Activity, Count, Evidence, Law, Practice
 from kg.places import Place, gazetteer
 from kg.report import Report
 
@@ -172,6 +172,11 @@ def report_graph(x: Extraction) -> Graph:
         g.add((fact, NPC.body, body))
         return fact, sent
 
+    def period(fact: URIRef, item: Count | Practice | Activity | Law) -> None:
+        if item.period:
+            g.add((fact, NPC.periodStart, _year(item.period[0])))
+            g.add((fact, NPC.periodEnd, _year(item.period[1])))
+
     modality = lexicon.SCHEMES["modality"]
     for c in x.counts:
         fact, sent = evidence("count", c.evidence, (c.value, c.unit))
@@ -190,6 +195,7 @@ def report_graph(x: Extraction) -> Graph:
             g.add((fact, NPC.lowerBound, _decimal(c.low)))
         if c.high is not None:
             g.add((fact, NPC.upperBound, _decimal(c.high)))
+        period(fact, c)
         g.add((fact, NPC.modality, modality[c.modality]))
         g.add((fact, NPC.sentence, sent))
     for p in x.practices:
@@ -199,6 +205,7 @@ def report_graph(x: Extraction) -> Graph:
         g.add((fact, NPC.stage, lexicon.SCHEMES["stage"][p.stage]))
         if p.year:
             g.add((fact, NPC.year, _year(p.year)))
+        period(fact, p)
         for s in p.scope:
             g.add((fact, NPC.scope, Literal(s, lang="zh")))
         for code in p.scope_places:
@@ -221,6 +228,7 @@ def report_graph(x: Extraction) -> Graph:
             g.add((fact, NPC.law, law))
         if item.year:
             g.add((fact, NPC.year, _year(item.year)))
+        period(fact, item)
         g.add((fact, NPC.modality, modality[item.modality]))
         g.add((fact, NPC.sentence, sent))
     for start, end, section in sentences:

@@ -11,7 +11,7 @@ from kg.store import Store
 
 TABLES = ("counts", "practices", "bodies", "laws", "reports")
 FORMATS = ("csv", "parquet", "json", "table")
-_INTS = ("year", "start", "end")
+_INTS = ("year", "period_start", "period_end", "start", "end")
 
 
 def table(store: Store, name: str) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDFS, SH, SKOS
+from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from kg import lexicon
 from kg.paths import SHAPES
@@ -62,12 +62,19 @@ class Violation:
 @dataclass
 class ValidationReport:
     conforms: bool
-    violations: list[Violation]
+    violations: list[Violation]  # warnings included: they do not stop a graph from conforming
+
+    @classmethod
+    def of(cls, results: list[Violation]) -> ValidationReport:
+        return cls(not any(v.severity == "Violation" for v in results), results)
 
     def text(self) -> str:
-        if self.conforms:
-            return "conforms: every shape in shapes/ is satisfied"
-        lines = [f"{len(self.violations)} violation(s):"] + [f"  {v}" for v in self.violations]
+        errors = [v for v in self.violations if v.severity == "Violation"]
+        warnings = [v for v in self.violations if v.severity != "Violation"]
+        lines = [f"{len(errors)} violation(s):"] if errors else ["conforms: every shape in shapes/ is satisfied"]
+        lines += [f"  {v}" for v in errors]
+        if warnings:
+            lines += [f"{len(warnings)} warning(s):"] + [f"  {v}" for v in warnings]
         return "\n".join(lines)
 
 
@@ -109,6 +116,88 @@ def validate(data: Graph, engine: str = DEFAULT_ENGINE) -> ValidationReport:
     return ValidationReport(bool(conforms), out)
 
 
+FACT_CLASSES = ("Count", "MechanismPractice", "Activity")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A fact kept out of the graph (severity Violation) or stored with a warning, and why."""
+
+    report: str
+    fact: str
+    shape: str
+    severity: str
+    message: str
+    quote: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}: <{self.fact}>: {self.message} «{self.quote[:60]}»"
+
+
+def _facts_behind(g: Graph, focus: URIRef) -> set[URIRef]:
+    """The facts a focus node belongs to: the fact itself, or the fact whose evidence, selector or
+    sentence it is."""
+    from kg.lexicon import NPC
+    from kg.rdf import OA, PROV
+
+    facts = {f for cls in FACT_CLASSES for f in [focus] if (f, RDF.type, NPC[cls]) in g}
+    for evi in {focus, *g.subjects(OA.hasSelector, focus)}:
+        facts.update(g.subjects(PROV.wasDerivedFrom, evi))
+    facts.update(g.subjects(NPC.sentence, focus))
+    return {f for f in facts if any((f, RDF.type, NPC[c]) in g for c in FACT_CLASSES)}
+
+
+def _quote(g: Graph, fact: URIRef) -> str:
+    from kg.lexicon import NPC
+
+    sent = g.value(fact, NPC.sentence)
+    return str(g.value(sent, RDF.value) or "") if sent is not None else ""
+
+
+def _drop(g: Graph, fact: URIRef) -> None:
+    """A fact with its evidence and selectors; its sentence too when no other fact cites it."""
+    from kg.lexicon import NPC
+    from kg.rdf import OA, PROV
+
+    sent = g.value(fact, NPC.sentence)
+    for evi in list(g.objects(fact, PROV.wasDerivedFrom)):
+        for sel in list(g.objects(evi, OA.hasSelector)):
+            g.remove((sel, None, None))
+        g.remove((evi, None, None))
+    g.remove((fact, None, None))
+    if sent is not None and next(g.subjects(NPC.sentence, sent), None) is None:
+        g.remove((sent, None, None))
+
+
+def keep_conforming(g: Graph, report: str, engine: str = DEFAULT_ENGINE) -> tuple[ValidationReport, list[Rejected]]:
+    """Validate a report graph and take out every fact that breaks a shape, so that one bad fact
+    never costs the report its other facts. Returns what is left to report (violations not owed
+    to any fact: the report's own, which keep it out) and every fact taken out or warned about.
+    ``g`` is changed in place."""
+    result = validate(g, engine)
+    if result.conforms and not result.violations:
+        return result, []
+    notes: list[Rejected] = []
+    dropped: set[URIRef] = set()
+    left: list[Violation] = []
+    for v in result.violations:
+        facts = _facts_behind(g, URIRef(v.focus)) or (dropped & {URIRef(v.focus)})
+        if not facts:
+            if v.severity == "Violation":
+                left.append(v)
+            continue
+        for f in sorted(facts):
+            notes.append(Rejected(report, str(f), v.shape, v.severity, v.message, _quote(g, f)))
+            if v.severity == "Violation":
+                dropped.add(f)
+    for f in dropped:
+        _drop(g, f)
+    if dropped:  # what is left must conform by itself
+        again = validate(g, engine)
+        left = [v for v in again.violations if v.severity == "Violation"]
+    return ValidationReport.of(left), notes
+
+
 def validate_files(paths: list[Path], engine: str = DEFAULT_ENGINE) -> ValidationReport:
     """Turtle or TriG files (all their graphs merged); ValueError with the parser's line when one
     does not parse."""
@@ -125,4 +214,4 @@ def validate_files(paths: list[Path], engine: str = DEFAULT_ENGINE) -> Validatio
         for s, p, o, _ in ds.quads((None, None, None, None)):
             merged.add((s, p, o))
         violations.extend(validate(merged, engine).violations)
-    return ValidationReport(not violations, violations)
+    return ValidationReport.of(violations)

@@ -46,7 +46,7 @@ def test_counts_with_parameters(built):
     rows = built.rows("counts", body="绛县人大常委会", year=2023, measure="enforcement-inspection").rows
     assert {(r["value"], r["unit"], r["measure_phrase"]) for r in rows} == {(6, "项", "执法检查"), (6, "部", "法律法规的执法检查")}
     planned = built.rows("counts", body="大足区人大常委会", modality="planned").rows
-    assert [(r["value"], r["bound"], r["low"], r["high"], r["year"]) for r in planned] == [(1, "range", 1, 2, 2023)]
+    assert [(r["value"], r["bound"], r["low"], r["high"], r["ref_year"]) for r in planned] == [(1, "range", 1, 2, 2023)]
 
 
 def test_enforcement_inspections_and_mechanisms_of_body(built):

@@ -15,7 +15,7 @@ EXPECTED = {("会东县人大常委会", 2020): (50, 100.0), ("大足区人大�
 
 def test_table_columns_and_dtypes(built, tmp_path):
     counts = built.table("counts")
-    assert list(counts.columns) == ["id", "body", "body_zh", "place", "level", "province", "prefecture", "year", "measure",
+    assert list(counts.columns) == ["id", "body", "body_zh", "place", "level", "province", "prefecture", "year", "period_start", "period_end", "measure",
                                     "measure_zh", "value", "unit", "bound", "low", "high", "modality", "report", "quote",
                                     "start", "end"]
     assert str(counts["year"].dtype) == "Int64" and str(counts["value"].dtype) == "Float64"

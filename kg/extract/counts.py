@@ -11,7 +11,7 @@ import re
 from functools import cache
 
 from kg import lexicon
-from kg.extract.sentences import year_before
+from kg.extract.sentences import time_at
 from kg.facts import Count, Evidence, Sentence
 from kg.numbers import Quantity, find_quantities
 from kg.report import Report
@@ -162,8 +162,9 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
             if at >= 0:  # the phrase as written (traditional characters stay traditional)
                 measure = report.text[sent.start + at: sent.start + at + len(measure)]
             ev = Evidence.of(report.text, sent, m_start, m_end)
-            count = Count(report.body, year_before(text, q.start, sent.year), measure, concept.id if concept else None,
-                          q.value, q.unit, q.bound, q.low, q.high, sent.modality, ev)
+            year, period = time_at(text, q.start, sent)
+            count = Count(report.body, year, measure, concept.id if concept else None,
+                          q.value, q.unit, q.bound, q.low, q.high, sent.modality, ev, period)
             out.append(count)
             prev, taken_until = count, m_end
     return out

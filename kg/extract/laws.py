@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from kg import lexicon
-from kg.extract.sentences import year_before
+from kg.extract.sentences import time_at
 from kg.facts import Activity, Evidence, Law, Sentence
 from kg.report import Report
 
@@ -44,12 +44,13 @@ def extract_laws_and_activities(report: Report, sentences: list[Sentence]) -> tu
             cs, ce = _clause_at(text, a)
             hits = [(abs(s - a), c) for s, e, c in acts.finditer(text[cs:ce])]
             action = min(hits, key=lambda h: h[0])[1].id if hits else None
-            laws.append(Law(report.body, year_before(text, a, sent.year), title, action, sent.modality, Evidence.of(report.text, sent, a, b)))
+            year, period = time_at(text, a, sent)
+            laws.append(Law(report.body, year, title, action, sent.modality, Evidence.of(report.text, sent, a, b), period))
         for s, e, c in acts.finditer(text):
             if c.id in ("law-study", "enactment"):
                 continue  # verbs too common to be activities on their own; they qualify laws above
             cs, ce = _clause_at(text, s)
             law = next((t for a, b, t in named if cs <= a < ce), None)
-            activities.append(Activity(report.body, year_before(text, s, sent.year), c.id, c.label_zh, law,
-                                       sent.modality, Evidence.of(report.text, sent, s, e)))
+            year, period = time_at(text, s, sent)
+            activities.append(Activity(report.body, year, c.id, c.label_zh, law, sent.modality, Evidence.of(report.text, sent, s, e), period))
     return laws, activities

@@ -11,7 +11,7 @@ import re
 from functools import cache
 
 from kg import lexicon
-from kg.extract.sentences import year_before
+from kg.extract.sentences import time_at
 from kg.facts import Evidence, Practice, Sentence
 from kg.places import gazetteer
 from kg.report import Report
@@ -92,6 +92,7 @@ def extract_practices(report: Report, sentences: list[Sentence]) -> list[Practic
             ms, me = spans[0][:2]
             stage = "plan" if sent.modality == "planned" else _stage(window)
             scope, codes = scope_of(window, report) if stage in ("pilot", "expand", "adopt") else ((), ())
-            out.append(Practice(report.body, year_before(text, ms, sent.year), concept.id, concept.label_zh, stage,
-                                scope, sent.modality, Evidence.of(report.text, sent, ms, me), codes))
+            year, period = time_at(text, ms, sent)
+            out.append(Practice(report.body, year, concept.id, concept.label_zh, stage,
+                                scope, sent.modality, Evidence.of(report.text, sent, ms, me), codes, period))
     return out

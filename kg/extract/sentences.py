@@ -17,6 +17,38 @@ FUTURE = re.compile(
 )
 
 
+_CN_NUM = "一二两三四五六七八九十"
+# Several years: 2018—2022年, 2018年至2022年, 2019年以来 (to the report's year), 五年来, 过去五年, 近三年
+SPAN = re.compile(r"((?:19|20)\d\d)\s*年?\s*[—–\-－~～至到]\s*((?:19|20)\d\d)\s*年")
+SINCE = re.compile(r"((?:19|20)\d\d)\s*年(?:以来|来)")
+N_YEARS = re.compile(rf"(?:过去|近|这|本届)?([{_CN_NUM}\d]{{1,2}})年(?:来|以来|中|间|里)|(?:过去|近)([{_CN_NUM}\d]{{1,2}})年")
+# No year can be given: 近年来, 本届以来, 多年来, 几年来
+UNKNOWN = re.compile(r"(?:近年|本届|本届任期|多年|几年|历年|长期)(?:来|以来)")
+
+
+def _n(s: str) -> int:
+    return int(s) if s.isdigit() else {"两": 2, "十": 10}.get(s, _CN_NUM.find(s) + 1 if s in _CN_NUM else 0)
+
+
+def period_of(text: str, year: int | None) -> tuple[int, int] | None | bool:
+    """The several years a sentence or heading speaks of: (first, last); False when it speaks of
+    years it does not give (近年来); None when it names no period."""
+    m = SPAN.search(text)
+    if m and int(m[1]) < int(m[2]):
+        return int(m[1]), int(m[2])
+    m = SINCE.search(text)
+    if m and year and int(m[1]) < year:
+        return int(m[1]), year
+    m = N_YEARS.search(text)
+    if m and year:
+        n = _n(m[1] or m[2])
+        if 2 <= n <= 10:
+            return year - n + 1, year
+    if UNKNOWN.search(text):
+        return False
+    return None
+
+
 def _is_heading(line: str) -> bool:
     return 2 <= len(line) <= 40 and not re.search(r"[。；;]", line[:-1]) and not line.endswith(("，", ","))
 
@@ -28,6 +60,7 @@ def split(report: Report) -> list[Sentence]:
     plan_year = report.year + 1 if report.year else None
     out: list[Sentence] = []
     section, start = "", 0
+    section_period: tuple[int, int] | None | bool = None
     for m in _END.finditer(norm + "\n"):
         end = m.end() if m.group()[0] != "\n" else m.start()
         raw = norm[start:end]
@@ -40,6 +73,7 @@ def split(report: Report) -> list[Sentence]:
         in_plan = report.plan_start is not None and s >= report.plan_start
         if m.group()[0] == "\n" and _is_heading(text):
             section = text
+            section_period = period_of(text, report.year)
             if in_plan:
                 head_year = YEAR.match(text)
                 if head_year:
@@ -48,11 +82,27 @@ def split(report: Report) -> list[Sentence]:
         year = plan_year if in_plan else report.year
         if planned and not in_plan and report.year:
             year = report.year + 1
-        out.append(Sentence(s, e, section, "planned" if planned else "reported", year))
+        period = None
+        if not planned:
+            found = period_of(text, report.year)
+            found = section_period if found is None else found
+            if found is not None:  # a period, or years the text does not give: no single year
+                year, period = None, (found or None)
+        out.append(Sentence(s, e, section, "planned" if planned else "reported", year, period))
     return out
 
 
 def year_before(text: str, pos: int, default: int | None) -> int | None:
     """The last year named in ``text`` before ``pos`` (2019年确定的55项 → 2019), else ``default``."""
-    found = [int(m[1]) for m in YEAR.finditer(text, 0, pos) if not text.startswith("度", m.end())]
+    found = [int(m[1]) for m in YEAR.finditer(text, 0, pos) if not text.startswith("度", m.end())
+             and not SPAN.match(text, m.start()) and not SINCE.match(text, m.start())]
     return found[-1] if found else default
+
+
+def time_at(text: str, pos: int, sent: Sentence) -> tuple[int | None, tuple[int, int] | None]:
+    """(year, period) of a mention at ``pos`` in a sentence: a year named before it in the
+    sentence wins, then the sentence's own year or period; both None when the text gives none."""
+    year = year_before(text, pos, None)
+    if year is not None:
+        return year, None
+    return sent.year, sent.period
