@@ -30,7 +30,7 @@ def _n(s: str) -> int:
     return int(s) if s.isdigit() else {"两": 2, "十": 10}.get(s, _CN_NUM.find(s) + 1 if s in _CN_NUM else 0)
 
 
-def period_of(text: str, year: int | None) -> tuple[int, int] | None | bool:
+def period_of(text: str, year: int | None) -> tuple[int, int] | bool | None:
     """The several years a sentence or heading speaks of: (first, last); False when it speaks of
     years it does not give (近年来); None when it names no period."""
     m = SPAN.search(text)
@@ -60,7 +60,7 @@ def split(report: Report) -> list[Sentence]:
     plan_year = report.year + 1 if report.year else None
     out: list[Sentence] = []
     section, start = "", 0
-    section_period: tuple[int, int] | None | bool = None
+    section_period: tuple[int, int] | bool | None = None
     for m in _END.finditer(norm + "\n"):
         end = m.end() if m.group()[0] != "\n" else m.start()
         raw = norm[start:end]
