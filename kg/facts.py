@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kg.report import Report
 
 
 @dataclass(frozen=True)
@@ -30,10 +33,12 @@ class Evidence:
     section: str = ""
 
     @classmethod
-    def of(cls, text: str, sent: Sentence, start: int, end: int) -> Evidence:
-        """Evidence for the mention ``start:end`` (offsets inside ``sent``) of the report ``text``."""
-        s0 = sent.start
-        return cls(s0, sent.end, text[s0: sent.end], s0 + start, s0 + end, text[s0 + start: s0 + end], sent.section)
+    def of(cls, report: Report, sent: Sentence, start: int, end: int) -> Evidence:
+        """Evidence for the mention ``start:end`` (offsets inside ``sent``, in the clean text the
+        extractor reads), with offsets and quotes in the report's text as given."""
+        s0, s1 = report.given(sent.start, sent.end)
+        m0, m1 = report.given(sent.start + start, sent.start + end)
+        return cls(s0, s1, report.text[s0:s1], m0, m1, report.text[m0:m1], sent.section)
 
 
 @dataclass(frozen=True)

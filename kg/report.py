@@ -1,15 +1,19 @@
 """Reading a report file: bytes → text, web residue, traditional → simplified, metadata.
 
-Offsets everywhere in the project point into ``Report.text``: the decoded file with newlines
-normalised (for HTML, the page's visible text). ``Report.norm`` is the same text converted to
-simplified characters and half-width digits *character by character*, so it has the same length
-and every offset found in it is valid in ``text``.
+Offsets that leave the project (evidence, the graph, ``kg extract``) point into ``Report.text``:
+the decoded file with newlines normalised (for HTML, the page's visible text), exactly as read.
+The extractor reads ``Report.norm`` instead: the text converted to simplified characters and
+half-width digits character by character, with what copies from PDFs and glossed web pages put
+inside words taken out (pinyin glosses 會(huì)議, spaces between characters and digits, line
+breaks of hard-wrapped pages). ``Report.offsets`` maps every position of ``norm`` back into
+``text``, so evidence found in the clean text still quotes the text as given.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from html.parser import HTMLParser
@@ -146,6 +150,61 @@ def simplify(text: str) -> str:
     return conv.translate(_HALF)
 
 
+# A pinyin gloss after a character (會(huì)議 on some traditional pages): not part of the text.
+_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüɑɡ]{1,7}[)）]")
+# Spaces that PDF copies put between characters, numbers and units (召开常委会会议 10 次); two
+# numbers with a space between them (10 20) stay apart.
+_CJK = "\u4e00-\u9fff，。、；：？！“”‘’（）《》%()"
+_SPACE = re.compile(rf"(?<=[{_CJK}])[ \t\u3000\xa0]+(?=[{_CJK}\d])|(?<=\d)[ \t\u3000\xa0]+(?=[{_CJK}])")
+_SENTENCE_END = tuple("。！？!?；;：:”」』）)")
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """The width a hard-wrapped page (a PDF copy) breaks its lines at, or None: most long lines
+    have nearly the same length and end inside a sentence."""
+    long = [len(ln) for ln in lines if len(ln) >= 12]
+    if len(long) < 4:
+        return None
+    width = max(set(long), key=long.count)
+    near = [ln for ln in lines if width - 2 <= len(ln) <= width + 1]
+    inside = [ln for ln in near if not ln.endswith(_SENTENCE_END)]
+    return width if len(near) >= 0.4 * len(long) and len(inside) >= 0.5 * len(near) else None
+
+
+def clean(norm: str) -> tuple[str, array]:
+    """The text the extractor reads and, for each of its characters (and its end), the offset in
+    ``norm`` it comes from.
+
+    >>> c, at = clean("召开常委会会議(yì) 10 次")
+    >>> c, at[c.index("10")], at[len(c)]
+    ('召开常委会会議10次', 12, 16)
+    """
+    drop = bytearray(len(norm))
+    for m in _GLOSS.finditer(norm):
+        drop[m.start(): m.end()] = b"\1" * (m.end() - m.start())
+    lines = norm.split("\n")
+    width = _wrap_width([ln.strip() for ln in lines])
+    pos = 0
+    for i, line in enumerate(lines):
+        end = pos + len(line)
+        stripped = line.strip()
+        if width and i + 1 < len(lines) and len(stripped) >= width - 2 and not stripped.endswith(_SENTENCE_END):
+            j, nxt = i + 1, end + 1  # join the break and the blank lines and indent that follow
+            while j < len(lines) and not lines[j].strip():
+                nxt += len(lines[j]) + 1
+                j += 1
+            if j < len(lines) and re.match(r"\s*[\u4e00-\u9fff\d，。、；：）”%]", lines[j]):
+                lead = len(lines[j]) - len(lines[j].lstrip())
+                drop[end: nxt + lead] = b"\1" * (nxt + lead - end)
+        pos = end + 1
+    for m in _SPACE.finditer(norm):
+        drop[m.start(): m.end()] = b"\1" * (m.end() - m.start())
+    if not any(drop):
+        return norm, array("I", range(len(norm) + 1))
+    keep = [i for i in range(len(norm)) if not drop[i]]
+    return "".join(norm[i] for i in keep), array("I", [*keep, len(norm)])
+
+
 # Lines that belong to the web page, not to the report.
 RESIDUE = re.compile(
     r"^\s*(?:账号\+?密码登录|手机\+?(?:密码|验证码)登录|还没有账号.{0,3}|立即注册|登录|注册|忘记密码|发布于.*|.*该页已被阅读.*|"
@@ -163,6 +222,7 @@ class Report:
     text: str
     encoding: str = "utf-8"
     norm: str = ""
+    offsets: array = field(default_factory=lambda: array("I"))  # norm position → text position (len(norm) + 1 entries)
     ignored: list[tuple[int, int]] = field(default_factory=list)  # residue lines
     title: str = ""
     body: str | None = None  # e.g. 安吉县人大常委会; None when the text never names it
@@ -190,6 +250,17 @@ class Report:
     @property
     def year(self) -> int | None:
         return self.years[-1] if self.years else None
+
+    def given(self, start: int, end: int) -> tuple[int, int]:
+        """The span of ``text`` that the span ``start:end`` of ``norm`` was read from."""
+        if end <= start:
+            return self.offsets[start], self.offsets[start]
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+    def written(self, start: int, end: int) -> str:
+        """A span of ``norm`` in the characters of the text as given (traditional stays
+        traditional), without the glosses, spaces and breaks the extractor does not read."""
+        return "".join(self.text[self.offsets[i]] for i in range(start, end))
 
     def is_ignored(self, start: int, end: int) -> bool:
         return any(s < end and start < e for s, e in self.ignored)
@@ -219,7 +290,8 @@ def from_text(text: str, path: str = "<text>", encoding: str = "utf-8") -> Repor
         raise ReadError(path, "empty file (nothing but white space)")
     if not re.search(r"[\u4e00-\u9fff]", text):
         raise ReadError(path, "no Chinese text in the file", 1)
-    r = Report(path=path, text=text, encoding=encoding, norm=simplify(text))
+    norm, offsets = clean(simplify(text))
+    r = Report(path=path, text=text, encoding=encoding, norm=norm, offsets=offsets)
     r.ignored = _residue_spans(r.norm)
     detect_metadata(r)
     return r
@@ -292,7 +364,7 @@ def detect_metadata(r: Report) -> None:
     lines = [(pos, ln.strip()) for pos, ln in _lines(norm) if ln.strip() and not r.is_ignored(pos, pos + max(1, len(ln)))]
     if not lines:
         return
-    given = {pos: r.text[pos: pos + len(norm[pos:].split("\n", 1)[0])].strip() for pos, _ in lines[:2]}
+    given = {pos: r.text[slice(*r.given(pos, pos + len(norm[pos:].split("\n", 1)[0])))].strip() for pos, _ in lines[:2]}
     title = given[lines[0][0]]
     if len(lines) > 1 and re.match(r"^[—-]{1,2}|^[（(]", lines[1][1]) and not _DATE.search(lines[1][1]):
         title += given[lines[1][0]]

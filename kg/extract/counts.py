@@ -133,7 +133,7 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
         quantities = [q for q in found if _is_count(q, text, masked)]
         ends = {q.end for q in found}
         taken_until = 0  # the end of the previous count's mention: phrases do not overlap
-        prev: Count | None = None
+        prev: tuple[str, int, int] | None = None  # the previous count's measure and mention span in the sentence
         for q in quantities:
             begin = max(_clause_start(text, q.start, 0, ends - {q.end}), taken_until)
             raw_before = text[begin: q.start]
@@ -149,8 +149,8 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
                 measure, m_start, m_end = after, q.start, q.end + len(after)
             elif before:
                 measure, m_start, m_end = before, begin + raw_before.find(before[:2]), q.end
-            elif prev is not None and prev.evidence.mention_end - sent.start == q.start:
-                measure, m_start, m_end = prev.measure, prev.evidence.mention_start - sent.start, q.end  # 5批次61人次
+            elif prev is not None and prev[2] == q.start:
+                measure, m_start, m_end = prev[0], prev[1], q.end  # 5批次61人次
             elif len(with_verbs) >= 2:
                 measure, m_start, m_end = with_verbs, begin + raw_before.find(with_verbs[:2]), q.end
             else:
@@ -160,11 +160,11 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
                 continue
             at = text.find(measure, m_start, m_end)
             if at >= 0:  # the phrase as written (traditional characters stay traditional)
-                measure = report.text[sent.start + at: sent.start + at + len(measure)]
-            ev = Evidence.of(report.text, sent, m_start, m_end)
+                measure = report.written(sent.start + at, sent.start + at + len(measure))
+            ev = Evidence.of(report, sent, m_start, m_end)
             year, period = time_at(text, q.start, sent)
             count = Count(report.body, year, measure, concept.id if concept else None,
                           q.value, q.unit, q.bound, q.low, q.high, sent.modality, ev, period)
             out.append(count)
-            prev, taken_until = count, m_end
+            prev, taken_until = (measure, m_start, m_end), m_end
     return out

@@ -33,24 +33,24 @@ def extract_laws_and_activities(report: Report, sentences: list[Sentence]) -> tu
         named: list[tuple[int, int, str]] = []
         for m in TITLE.finditer(text):
             if len(m.group(1)) >= 4 and LAWLIKE.search(m.group(1)):
-                named.append((m.start(), m.end(), report.text[s0 + m.start(1): s0 + m.end(1)]))
+                named.append((m.start(), m.end(), report.written(s0 + m.start(1), s0 + m.end(1))))
         for m in BARE_LIST.finditer(text):
             lead = re.match(r"(?:开展|组织|进行|对|就|围绕)+", m.group(1))
             pos = m.start(1) + (lead.end() if lead else 0)
             for part in text[pos: m.end(1)].split("、"):
-                named.append((pos, pos + len(part), report.text[s0 + pos: s0 + pos + len(part)]))
+                named.append((pos, pos + len(part), report.written(s0 + pos, s0 + pos + len(part))))
                 pos += len(part) + 1
         for a, b, title in named:
             cs, ce = _clause_at(text, a)
             hits = [(abs(s - a), c) for s, e, c in acts.finditer(text[cs:ce])]
             action = min(hits, key=lambda h: h[0])[1].id if hits else None
             year, period = time_at(text, a, sent)
-            laws.append(Law(report.body, year, title, action, sent.modality, Evidence.of(report.text, sent, a, b), period))
+            laws.append(Law(report.body, year, title, action, sent.modality, Evidence.of(report, sent, a, b), period))
         for s, e, c in acts.finditer(text):
             if c.id in ("law-study", "enactment"):
                 continue  # verbs too common to be activities on their own; they qualify laws above
             cs, ce = _clause_at(text, s)
             law = next((t for a, b, t in named if cs <= a < ce), None)
             year, period = time_at(text, s, sent)
-            activities.append(Activity(report.body, year, c.id, c.label_zh, law, sent.modality, Evidence.of(report.text, sent, s, e), period))
+            activities.append(Activity(report.body, year, c.id, c.label_zh, law, sent.modality, Evidence.of(report, sent, s, e), period))
     return laws, activities

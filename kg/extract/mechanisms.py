@@ -94,5 +94,5 @@ def extract_practices(report: Report, sentences: list[Sentence]) -> list[Practic
             scope, codes = scope_of(window, report) if stage in ("pilot", "expand", "adopt") else ((), ())
             year, period = time_at(text, ms, sent)
             out.append(Practice(report.body, year, concept.id, concept.label_zh, stage,
-                                scope, sent.modality, Evidence.of(report.text, sent, ms, me), codes, period))
+                                scope, sent.modality, Evidence.of(report, sent, ms, me), codes, period))
     return out
