@@ -37,7 +37,9 @@ class Gazetteer:
     def __init__(self, rows: list[Place]) -> None:
         self.by_code = {p.code: p for p in rows}
         self.by_name: dict[str, list[Place]] = defaultdict(list)
+        self._levels: dict[str, list[Place]] = defaultdict(list)
         for p in rows:
+            self._levels[p.level].append(p)
             self.by_name[p.name].append(p)
             if p.short != p.name:
                 self.by_name[p.short].append(p)
@@ -65,6 +67,9 @@ class Gazetteer:
             return (-ctx, int(p.name != name), LEVELS.index(p.level), p.code)
 
         return min(cands, key=score)
+
+    def at_level(self, level: str) -> list[Place]:
+        return self._levels[level]
 
     def names(self, levels: tuple[str, ...]) -> set[str]:
         return {n for n, ps in self.by_name.items() if any(p.level in levels for p in ps)}

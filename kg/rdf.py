@@ -70,7 +70,7 @@ def place_iri(place: Place) -> URIRef:
 def body_iri(report: Report) -> URIRef:
     if report.place is None:
         return ID[f"body/unnamed-{report.id}"]
-    suffix = "presidium" if report.body_type == "TownshipPresidium" else "standing-committee"
+    suffix = {"TownshipPresidium": "presidium", "WorkingBody": "working-committee"}.get(report.body_type, "standing-committee")
     return ID[f"body/{report.place.code}-{suffix}"]
 
 
@@ -132,8 +132,7 @@ def report_graph(x: Extraction) -> Graph:
     if r.place is not None:
         place = add_place(g, r.place)
         g.add((rep, DCTERMS.spatial, place))
-        cls = NPC.TownshipPresidium if r.body_type == "TownshipPresidium" else NPC.StandingCommittee
-        g.add((body, RDF.type, cls))
+        g.add((body, RDF.type, NPC[r.body_type]))
         g.add((body, SKOS.prefLabel, Literal(r.body, lang="zh")))
         g.add((body, DCTERMS.spatial, place))
         g.add((body, NPC.level, lexicon.SCHEMES["level"][r.place.level]))
@@ -142,7 +141,10 @@ def report_graph(x: Extraction) -> Graph:
         g.add((congress, SKOS.prefLabel, Literal(f"{r.place.name}人民代表大会", lang="zh")))
         g.add((congress, DCTERMS.spatial, place))
         g.add((congress, NPC.level, lexicon.SCHEMES["level"][r.place.level]))
-        g.add((body, ORG.subOrganizationOf, congress))
+        if r.body_type == "WorkingBody" and r.place.parent:  # a street's committee works for the district's standing committee
+            g.add((body, ORG.subOrganizationOf, ID[f"body/{r.place.parent}-standing-committee"]))
+        else:
+            g.add((body, ORG.subOrganizationOf, congress))
     else:
         g.add((body, RDF.type, NPC.Body))
         g.add((body, RDFS.label, Literal("报告未具名的机构", lang="zh")))

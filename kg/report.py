@@ -308,7 +308,7 @@ def _residue_spans(norm: str) -> list[tuple[int, int]]:
 
 # ---------------------------------------------------------------- metadata
 
-_ANCHOR = re.compile(r"人民代表大会常务委员会|人大常委会|人民代表大会|人大主席团|人大")
+_ANCHOR = re.compile(r"人民代表大会常务委员会|人大常委会|人民代表大会|人大主席团|人大工作委员会|人大工委|人大")
 _ORDINAL = re.compile(r"(?:第?[一二三四五六七八九十百\d]+届)$")
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?!\d{1,2}月|[一二三四五六七八九十]{1,2}月)")
 _DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -316,6 +316,7 @@ _PUBLISHED = re.compile(r"((?:19|20)\d\d)-(\d\d)-(\d\d)")
 _ANAPHORA_LEVEL = {"县": "county", "区": "county", "旗": "county", "市": "prefecture", "州": "prefecture", "盟": "prefecture",
                    "省": "province", "自治区": "province", "乡": "township", "镇": "township"}
 _PASSING = ("列席", "参加", "配合", "赴", "向", "被", "协助", "邀请", "受")
+_WORKING = ("人大工作委员会", "人大工委")  # a street's working committee of the district congress
 
 
 def _later_year_heading(heading: str, year: int) -> bool:
@@ -350,13 +351,60 @@ def body_mentions(norm: str) -> list[tuple[int, int, Place, str]]:
             continue
         for n in range(min(len(before), 10), 1, -1):
             name = before[-n:]
-            if name in gaz.by_name:
+            if name in gaz.by_name and name not in _level_words():
                 place = gaz.lookup(name, norm, ("province", "prefecture", "county", "township"))
                 if place is not None:
                     start = m.start() - n - (len(ordinal.group()) if ordinal else 0)
                     out.append((start, m.end(), place, m.group()))
                 break
     return out
+
+
+@cache
+def _level_words() -> frozenset[str]:
+    """街道, 乡镇, 县区 …: words that some division happens to be named but that name a level."""
+    return frozenset(a for c in lexicon.concepts("level") for a in c.aliases)
+
+
+def _passing(norm: str, m: tuple[int, int, Place, str]) -> bool:
+    """A body named as the one another acts for or with (列席…, 向…报告), not the reporting body;
+    受…委托 (the body that entrusted the speaker) is the reporting body."""
+    for p in _PASSING:
+        if norm[max(0, m[0] - len(p)): m[0]] == p:
+            return not (p == "受" and norm.startswith("委托", m[1]))
+    return False
+
+
+def _in_title_marks(norm: str, pos: int) -> bool:
+    """Inside 《…》 a law's title names no body (《中华人民共和国全国人民代表大会组织法》); a
+    report's title does (《XX县人民代表大会常务委员会工作报告》)."""
+    opened = norm.rfind("《", 0, pos)
+    if opened <= norm.rfind("》", 0, pos):
+        return False
+    closed = norm.find("》", pos)
+    return "报告" not in norm[opened: closed if closed >= 0 else pos]
+
+
+_COUNTY_SHORT = re.compile(r"(?<=..)(?:县|区|市|旗)$")
+
+
+def _by_anaphora(norm: str, levels: list[str]) -> Place | None:
+    """县人大常委会 with no county named beside it: the place of that level the text names most
+    often, by full or short name (远安县 written 远安)."""
+    gaz = gazetteer()
+    norm = re.sub(r"《[^》\n]*》", "", norm)  # 中华人民共和国…法 names no place of the report
+    best: tuple[int, int, Place] | None = None
+    for level in levels:
+        for place in gaz.at_level(level):
+            for name in {place.name, place.short, _COUNTY_SHORT.sub("", place.name)}:
+                if len(name) < 2 or (len(name) < 3 and name == place.name) or name in _level_words():
+                    continue  # 和县 in 和县级: a two-character full name is too often a word
+                n = norm.count(name)
+                if n and (best is None or (n, -norm.find(name)) > best[:2]):
+                    best = (n, -norm.find(name), place)
+        if best:
+            return best[2]
+    return None
 
 
 def detect_metadata(r: Report) -> None:
@@ -389,7 +437,8 @@ def detect_metadata(r: Report) -> None:
 
     # the reporting body: named with a place in the head, else the most frequent subject of
     # the text whose level agrees with the anaphora the text uses (县人大常委会 → county)
-    mentions = [m for m in body_mentions(norm) if not any(norm[max(0, m[0] - len(p)): m[0]] == p for p in _PASSING)]
+    mentions = [m for m in body_mentions(norm)
+                if not _passing(norm, m) and not r.is_ignored(m[0], m[1]) and not _in_title_marks(norm, m[0])]
     in_head = [m for m in mentions if m[0] < head_end]
     chosen = None
     if in_head:
@@ -397,19 +446,31 @@ def detect_metadata(r: Report) -> None:
     else:
         votes: dict[str, int] = {}
         for m in re.finditer(r"(自治区|[县区旗市州盟省乡镇])(?:人大常委会|人民代表大会常务委员会|人大)", norm):
+            if r.is_ignored(m.start(), m.end()) or (m.start() > 0 and "\u4e00" <= norm[m.start() - 1] <= "\u9fff"
+                                                     and norm[m.start() - 1] not in "全本该我"):
+                continue  # 远安县人大常委会 is a mention, not the anaphora 县人大常委会
             lvl = _ANAPHORA_LEVEL[m.group(1)]
             votes[lvl] = votes.get(lvl, 0) + 1
-        subjects = mentions
-        if subjects:
-            def rank(m: tuple[int, int, Place, str]) -> tuple[int, int, int]:
-                same = sum(1 for x in subjects if x[2].code == m[2].code)
-                return (votes.get(m[2].level, 0) > 0, same, -m[0])
+            if m.group(1) == "市":  # 北京市, 重庆市 …: a city that is a province
+                votes["province"] = votes.get("province", 0) + 1
 
-            chosen = max(subjects, key=rank)
+        def rank(m: tuple[int, int, Place, str]) -> tuple[int, int, int]:
+            same = sum(1 for x in mentions if x[2].code == m[2].code)
+            return (votes.get(m[2].level, 0) > 0, same, -m[0])
+
+        if mentions:
+            chosen = max(mentions, key=rank)
+        if votes and chosen is None:
+            levels = sorted(votes, key=lambda lv: (-votes[lv], lv))
+            place = _by_anaphora(norm, [lv for lv in levels if lv != "province"] or levels)
+            if place is not None:
+                chosen = (0, 0, place, "人大常委会")
     if chosen:
         place, anchor = chosen[2], chosen[3]
         r.place = place
-        if place.level == "township" or anchor == "人大主席团":
+        if anchor in _WORKING:
+            r.body_type, r.body = "WorkingBody", f"{place.name}人大工委"
+        elif place.level == "township" or anchor == "人大主席团":
             r.body_type, r.body = "TownshipPresidium", f"{place.name}人大主席团"
         elif place.level == "national":
             r.body = "全国人大常委会"
