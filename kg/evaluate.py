@@ -100,23 +100,29 @@ def evaluate(folder: str | Path, texts: str | Path | None = None) -> Evaluation:
                 ev.scores["count"].fp += 1
                 ev.false_positives.append(f"{name}: count {p['measure']} {p['value']}{p['unit']} «{p['mention']}»")
         # mechanisms, by concept
-        gm = {g["mechanism"]: g for g in gold if g["kind"] == "mechanism"}
-        pm: dict[str, dict] = {}
+        # a mechanism may be reported at several stages (piloted in one year, expanded the next): a
+        # stage is right when any predicted stage is one the gold gives
+        gm: dict[str, set[str | None]] = {}
+        for g in gold:
+            if g["kind"] == "mechanism":
+                gm.setdefault(g["mechanism"], set()).add(g.get("stage"))
+        pm: dict[str, list[dict]] = {}
         for p in pred:
             if p["kind"] == "mechanism":
-                pm.setdefault(p["mechanism"], p)
-        for m, g in gm.items():
+                pm.setdefault(p["mechanism"], []).append(p)
+        for m, stages in gm.items():
             if m in pm:
                 ev.scores["mechanism"].tp += 1
-                if pm[m]["stage"] == g.get("stage"):
+                if any(p["stage"] in stages for p in pm[m]):
                     ev.stage_right += 1
                 else:
-                    ev.stage_errors.append(f"{name}: {m} is {g.get('stage')}, got {pm[m]['stage']} «{pm[m]['quote'][:40]}»")
+                    first = pm[m][0]
+                    ev.stage_errors.append(f"{name}: {m} is {'/'.join(sorted(map(str, stages)))}, got {first['stage']} «{first['quote'][:40]}»")
             else:
                 ev.scores["mechanism"].fn += 1
                 ev.misses.append(f"{name}: mechanism {m}")
-        for m, p in pm.items():
+        for m, ps in pm.items():
             if m not in gm:
                 ev.scores["mechanism"].fp += 1
-                ev.false_positives.append(f"{name}: mechanism {m} «{p['mention']}»")
+                ev.false_positives.append(f"{name}: mechanism {m} «{ps[0]['mention']}»")
     return ev

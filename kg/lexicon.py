@@ -44,6 +44,7 @@ class Concept:
     label_zh: str
     label_en: str
     aliases: tuple[str, ...]  # prefLabel@zh and every altLabel@zh, longest first
+    gapped: tuple[str, ...] = ()  # npc:gappedLabel@zh: parts joined by "…", found in order within one clause
 
     @property
     def iri(self) -> URIRef:
@@ -66,8 +67,9 @@ def concepts(scheme: str) -> tuple[Concept, ...]:
         pref = {lit.language: str(lit) for lit in g.objects(c, SKOS.prefLabel) if isinstance(lit, Literal)}
         zh = pref.get("zh", "")
         alts = {str(lit) for lit in g.objects(c, SKOS.altLabel) if _zh(lit)} | ({zh} if zh else set())
+        gapped = tuple(sorted(str(lit) for lit in g.objects(c, NPC.gappedLabel) if _zh(lit)))
         out.append(Concept(scheme, str(c)[len(ns):], zh, pref.get("en", ""),
-                           tuple(sorted(alts, key=lambda a: (-len(a), a)))))
+                           tuple(sorted(alts, key=lambda a: (-len(a), a))), gapped))
     return tuple(out)
 
 
@@ -78,16 +80,25 @@ def concept(scheme: str, local: str) -> Concept:
     raise KeyError(f"{scheme}:{local}")
 
 
+GAP = r"[^，,。；;：:！？!?\n]{0,12}?"  # what "…" in a gapped label stands for: a few characters of the same clause
+
+
 @dataclass(frozen=True)
 class AliasMatcher:
     """Longest-leftmost matching of every alias of a scheme over a text."""
 
     pattern: re.Pattern[str]
     by_alias: dict[str, Concept]
+    gapped: tuple[tuple[re.Pattern[str], Concept], ...] = ()
 
     def finditer(self, text: str):
-        for m in self.pattern.finditer(text):
-            yield m.start(), m.end(), self.by_alias[m.group(0)]
+        """Aliases, longest-leftmost; then gapped labels (检查…法律…实施情况) where no alias was found."""
+        found = [(m.start(), m.end(), self.by_alias[m.group(0)]) for m in self.pattern.finditer(text)]
+        for pattern, c in self.gapped:
+            for m in pattern.finditer(text):
+                if not any(s < m.end() and m.start() < e for s, e, _ in found):
+                    found.append((m.start(), m.end(), c))
+        yield from sorted(found, key=lambda f: (f[0], f[1], f[2].id))
 
     def best(self, phrase: str) -> Concept | None:
         """The concept whose alias ends last in ``phrase`` (the head of a Chinese noun phrase
@@ -110,7 +121,8 @@ def matcher(scheme: str) -> AliasMatcher:
         for a in c.aliases:
             by_alias.setdefault(a, c)
     alts = sorted(by_alias, key=lambda a: (-len(a), a))
-    return AliasMatcher(re.compile("|".join(map(re.escape, alts))), by_alias)
+    gapped = tuple((re.compile(GAP.join(map(re.escape, label.split("…")))), c) for c in concepts(scheme) for label in c.gapped)
+    return AliasMatcher(re.compile("|".join(map(re.escape, alts))), by_alias, gapped)
 
 
 @cache

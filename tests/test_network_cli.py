@@ -88,7 +88,8 @@ def test_hierarchy_filters_and_stats(built):
     assert top["degree"] == max(dict(built.network("bipartite").degree()).values())
     co = st["co_adoption"]
     first = co.iloc[0]
-    assert first["bodies"] == co["bodies"].max() == 3
+    assert (first["mechanism_a"], first["mechanism_b"], first["bodies"]) == ("人大代表联络站", "代表培训", co["bodies"].max())
+    assert first["bodies"] == 4
 
 
 def test_html_is_self_contained(built, tmp_path):
