@@ -33,24 +33,28 @@ def _scope_re() -> re.Pattern[str]:
     return re.compile(rf"(?:\d+|[{_CN}]+)个(?:{'|'.join(map(re.escape, words))})")
 
 
-def _windows(text: str, mentions: list[tuple[int, int, lexicon.Concept]]) -> list[tuple[int, int]]:
-    """For each mention: from its clause start to the end of the last following clause that
-    names no other mechanism."""
+def _windows(text: str, mentions: list[tuple[int, int, lexicon.Concept]]) -> list[tuple[int, int, int]]:
+    """For each mention: (start of the clause before it, start of its clause, end of the last
+    following clause), the clauses around it that name no other mechanism."""
     bounds = [0] + [m.end() for m in CLAUSE.finditer(text)] + [len(text)]
     clauses = list(zip(bounds, bounds[1:]))
     has = [any(s <= ms < e for ms, _, _ in mentions) for s, e in clauses]
     out = []
     for ms, _, _ in mentions:
         i = next(k for k, (s, e) in enumerate(clauses) if s <= ms < e)
+        h = i - 1 if i > 0 and not has[i - 1] else i
         j = i
         while j + 1 < len(clauses) and not has[j + 1]:
             j += 1
-        out.append((clauses[i][0], clauses[j][1]))
+        out.append((clauses[h][0], clauses[i][0], clauses[j][1]))
     return out
 
 
-def _stage(window: str) -> str:
+def _stage(before: str, window: str) -> str:
+    """The strongest cue in the mention's clause and the ones after it; the clause before it
+    counts only for a pilot or an expansion (2016年试点启动，某街道率先建立代表工作站)."""
     found = {stage for cue, stage in _stage_cues() if cue in window}
+    found |= {stage for cue, stage in _stage_cues() if cue in before} & {"pilot", "expand"}
     return next((s for s in STAGE_ORDER if s in found), "implement")
 
 
@@ -83,14 +87,15 @@ def extract_practices(report: Report, sentences: list[Sentence]) -> list[Practic
         mentions = list(mechs.finditer(text))
         if not mentions:
             continue
-        windows: dict[str, list[tuple[int, int, int, int]]] = {}
-        for (ms, me, concept), (ws, we) in zip(mentions, _windows(text, mentions)):
-            windows.setdefault(concept.id, []).append((ms, me, ws, we))
+        windows: dict[str, list[tuple[int, int, int, int, int]]] = {}
+        for (ms, me, concept), (bs, ws, we) in zip(mentions, _windows(text, mentions)):
+            windows.setdefault(concept.id, []).append((ms, me, bs, ws, we))
         for concept in dict.fromkeys(c for _, _, c in mentions):  # one practice per mechanism and sentence
             spans = windows[concept.id]
-            window = "，".join(text[ws:we] for _, _, ws, we in spans)
+            window = "，".join(text[ws:we] for _, _, _, ws, we in spans)
             ms, me = spans[0][:2]
-            stage = "plan" if sent.modality == "planned" else _stage(window)
+            before = "，".join(text[bs:ws] for _, _, bs, ws, _ in spans)
+            stage = "plan" if sent.modality == "planned" else _stage(before, window)
             scope, codes = scope_of(window, report) if stage in ("pilot", "expand", "adopt") else ((), ())
             year, period = time_at(text, ms, sent)
             out.append(Practice(report.body, year, concept.id, concept.label_zh, stage,

@@ -13,8 +13,12 @@ YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?!\s*\d{1,2}\s*月)")
 # A sentence whose subject announces what it will do: 常委会将…, 我们要…, 下一步…, 计划…
 FUTURE = re.compile(
     r"^(?:下一步|今后|明年|新的一年|计划|拟|将要|要(?!求))|"
-    r"(?:常委会|人大|我们|本届|机关)(?:也|还|更|仍|必须|一定|都|今年|明年)?(?:将|要|拟|计划)(?![来军求])"
+    r"(?:常委会|人大|我们|本届|机关)(?:也|还|更|仍|必须|一定|都|今年|明年)?(?:将|要|拟|计划)(?![来军求])|"
+    r"(?:^|[，,：:])将(?:对|于|在|继续|进一步|重点|围绕|适时|陆续|逐步|着力|组织开展|开展)|"
+    r"(?:强调|指出|提出)[，,：:]?要(?!求)"
 )
+# A numbered item (2、…) continues the list its sentence opened (…包括1、…): same modality.
+LIST_ITEM = re.compile(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})[、.．]")
 
 
 _CN_NUM = "一二两三四五六七八九十"
@@ -79,6 +83,12 @@ def split(report: Report) -> list[Sentence]:
                 if head_year:
                     plan_year = int(head_year[1])
         planned = in_plan or bool(FUTURE.search(text)) or any(text.startswith(h) for h in planned_heads)
+        if LIST_ITEM.match(text) and out and list_planned is not None:
+            planned = planned or list_planned
+        elif re.search(r"(?:^|[：:，,包括])(?:1|一)[、.．]", text):
+            list_planned = planned
+        elif not LIST_ITEM.match(text):
+            list_planned = None
         year = plan_year if in_plan else report.year
         if planned and not in_plan and report.year:
             year = report.year + 1
