@@ -65,6 +65,7 @@ def split(report: Report) -> list[Sentence]:
     out: list[Sentence] = []
     section, start = "", 0
     section_period: tuple[int, int] | bool | None = None
+    list_planned: bool | None = None  # the modality of the numbered list the last sentences belong to
     for m in _END.finditer(norm + "\n"):
         end = m.end() if m.group()[0] != "\n" else m.start()
         raw = norm[start:end]
