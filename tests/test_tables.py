@@ -19,7 +19,7 @@ def test_table_columns_and_dtypes(built, tmp_path):
                                     "measure_zh", "value", "unit", "bound", "low", "high", "modality", "report", "quote",
                                     "start", "end"]
     assert str(counts["year"].dtype) == "Int64" and str(counts["value"].dtype) == "Float64"
-    assert len(counts) == counts["id"].nunique() == 105
+    assert len(counts) == counts["id"].nunique() == 106
     row = counts[(counts.body_zh == "会东县人大常委会") & (counts.measure_zh == "党组会")].iloc[0]
     assert (row.place, row.province, row.prefecture, row.year, row.value, row.unit) == ("会东县", "四川省", "凉山彝族自治州", 2020, 21, "次")
     assert "召开党组会21次" in row.quote

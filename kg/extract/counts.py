@@ -44,8 +44,17 @@ CLASSIFIERS = frozenset("个名件项部家所处户位份篇条")
 VERBAL = re.compile(LIGHT.pattern + r"|^(?:进站|接待|走访|列席|出席|视察|参加|参与|联系)")
 AFTER_STOP = re.compile(
     r"全部|均|都|已|参加|参与|进行|开展|面向|分别|得到|重点|办结|深入|共同|按|确立|作为|提出|得以|实现|纳入|对|选举|"
-    r"[和及与](?=\d)|、(?=\d)"
+    r"以(?![上下来内外])|通过|围绕|就|在|晒|等|组成(?!人员)|[和及与](?=\d)|、(?=\d)"
 )
+# A list number or a heading's ordinal opening the phrase: 2、 (三) 一是
+NUMBERING = re.compile(r"^(?:\d{1,2}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}(?:、|是))")
+# Inside a long phrase, what comes after these is the head that names the thing counted:
+# …等工作人员 → 工作人员, 各级代表联络站共开展专题接待活动 → 专题接待活动
+HEAD_AFTER = re.compile(
+    r"(?:等|的|有|共|开展|召开|举办|组织|收集|接待|办理|审议|听取|审查|任免|决定任免|制定|修改|废止|批准|建成|建立|组建)"
+)
+SHORT = 10  # a measure phrase longer than this is cut to its head
+SCOPE_VERB = re.compile(r"(?:开展|试点|推行|推广|实行|先行)")
 SESSION = re.compile(r"^(?:会议|全体会议|全会|大会)")
 NOT_MEASURES = ("方面", "层面", "环节", "阶段", "维度", "领域", "方向")
 
@@ -88,10 +97,34 @@ def _clause_start(text: str, pos: int, floor: int, count_ends: set[int]) -> int:
     return i
 
 
+def _quoted(text: str, pos: int) -> bool:
+    """Inside “…” or 「…」: a name, not to be cut."""
+    return any(text.count(o, 0, pos) > text.count(c, 0, pos) for o, c in ("“”", "「」", "『』", "《》"))
+
+
+def head(phrase: str) -> str:
+    """A short tail of a long phrase that still names what is counted: the longest part after a
+    等, 的, 有 or verb that is short enough, at least two characters.
+
+    >>> head("各乡镇代表联络站共开展专题接待活动"), head("任免“一府一委两院”工作人员"), head("走访选民、代表联系组活动")
+    ('专题接待活动', '任免“一府一委两院”工作人员', '走访选民、代表联系组活动')
+    """
+    measures = lexicon.matcher("measure")
+    while len(phrase) > SHORT:
+        named = [(s, e) for s, e, _ in measures.finditer_overlapping(phrase)]  # 任免…工作人员: 任免 names the measure
+        cuts = [m.end() for m in HEAD_AFTER.finditer(phrase) if len(phrase) - m.end() >= 2 and not _quoted(phrase, m.start())
+                and not any(s < m.end() and m.start() < e for s, e in named)]
+        if not cuts:
+            break
+        tail = phrase[next((c for c in cuts if len(phrase) - c <= SHORT), cuts[-1]):]
+        phrase = LIGHT.sub("", tail) if len(LIGHT.sub("", tail)) >= 2 else tail
+    return phrase
+
+
 def _clean_before(phrase: str) -> tuple[str, str]:
     """(the phrase without lead adverbs and light verbs, the phrase with its verbs kept)."""
-    phrase = TRAIL.sub("", SUBJECT.sub("", LEAD.sub("", phrase.strip()))).strip(" 、")
-    stripped = LEAD.sub("", LIGHT.sub("", phrase))
+    phrase = TRAIL.sub("", SUBJECT.sub("", LEAD.sub("", NUMBERING.sub("", phrase.strip())))).strip(" 、")
+    stripped = head(LEAD.sub("", LIGHT.sub("", phrase)))
     return (stripped if len(stripped) >= 2 else ""), phrase
 
 
@@ -112,7 +145,7 @@ def _after(text: str, pos: int) -> str:
         if text[end].isdigit():
             break
         end += 1
-    return TRAIL.sub("", text[pos:end]).strip()
+    return head(TRAIL.sub("", text[pos:end]).strip())
 
 
 def _names_tail(phrase: str) -> bool:
@@ -139,8 +172,9 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
             raw_before = text[begin: q.start]
             before, with_verbs = _clean_before(raw_before)
             after = _after(text, q.end)
-            if after in levels or (re.search(r"在[^，,；;]{0,4}$", raw_before) and after.startswith(tuple(levels))):
-                continue  # 在全市4个旗县开展试点: a scope, not a count
+            if after.startswith(tuple(levels)) and (re.search(r"(?:在|于|到|覆盖)[^，,；;]{0,4}$", raw_before)
+                                                    or SCOPE_VERB.match(text, q.end + len(after))):
+                continue  # 在全市4个旗县开展试点: a scope, not a count (全省121个县区全部实现… is a count)
             closes_clause = q.end + len(after) >= len(text) or text[q.end + len(after)] in HARD_STOPS
             use_after = bool(after) and (
                 not before or raw_before.rstrip().endswith(("的", "等", "了")) or not _names_tail(before)
@@ -151,6 +185,9 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
                 measure, m_start, m_end = before, begin + raw_before.find(before[:2]), q.end
             elif prev is not None and prev[2] == q.start:
                 measure, m_start, m_end = prev[0], prev[1], q.end  # 5批次61人次
+            elif raw_before.rstrip().endswith(("占", "占比")):  # 解决864条，占68%: a share
+                measure = "占比" if raw_before.rstrip().endswith("占比") else "占"
+                m_start, m_end = q.start - len(measure), q.end
             elif len(with_verbs) >= 2:
                 measure, m_start, m_end = with_verbs, begin + raw_before.find(with_verbs[:2]), q.end
             else:
