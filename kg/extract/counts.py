@@ -27,7 +27,7 @@ LEAD = re.compile(
 # A body as the subject before the verb: 县人大常委会召开党组会21次, 温州市人大常委会共召开常委会会议十次.
 SUBJECT = re.compile(
     r"^[\u4e00-\u9fff]{0,12}?(?:人大常委会|常务委员会|常委会|人大主席团|主席团|主任会议|党组)(?:机关)?(?:共|累计|先后|全年|一年来)?"
-    r"(?=召开|开展|组织|举办|举行|作出|做出|审议|听取|制定|任免)"
+    r"(?=召开|开展|组织|举办|举行|作出|做出|审议|听取|制定|任免|建设|建成|建立|设立|组建|收集|办理|接待|培训)"
 )
 # Light verbs that open a measure phrase without being what is counted.
 LIGHT = re.compile(
@@ -36,7 +36,7 @@ LIGHT = re.compile(
     r"批准|通过|确定|实施|落实|选派|对|就|向|为|有|达到|实现|共有|设立|建立|整理|梳理|依托|指导)+"
 )
 TRAIL = re.compile(
-    r"(?:(?:共|累计|先后|全年)?(?:召开|开展|举办|举行|组织|作出|做出)了?|达到|达|为|是|约|共|共计|合计|累计|总数|分别为|分别|等|的|了|已|均|共有|和|及|与)+$"
+    r"(?:(?:共|累计|先后|全年)?(?:召开|开展|举办|举行|组织|作出|做出)了?|达到|达|为|是|约|共|共计|合计|累计|总数|分别为|分别|等|的|了|已|均|共有|的有|和|及|与)+$"
 )
 # Classifiers bind to the noun that follows them (21个部门); verbal measures such as 次 and 人次
 # count the event named before them.
@@ -54,6 +54,7 @@ HEAD_AFTER = re.compile(
     r"(?:等|的|有|共|开展|召开|举办|组织|收集|接待|办理|审议|听取|审查|任免|决定任免|制定|修改|废止|批准|建成|建立|组建)"
 )
 SHORT = 10  # a measure phrase longer than this is cut to its head
+LONG = 16  # one longer than this that lists items of one kind, to its last item
 SCOPE_VERB = re.compile(r"(?:开展|试点|推行|推广|实行|先行)")
 SESSION = re.compile(r"^(?:会议|全体会议|全会|大会)")
 NOT_MEASURES = ("方面", "层面", "环节", "阶段", "维度", "领域", "方向")
@@ -82,6 +83,8 @@ def _is_count(q: Quantity, text: str, masked: list[tuple[int, int]]) -> bool:
         return False
     if q.unit == "个" and after.startswith(NOT_MEASURES):
         return False
+    if q.bound in ("at_least", "at_most") and re.match(r"[^，,。；;]*?的(?:[，,]|有)", text[q.end:]):
+        return False  # 满意率80%以上的有…, 对两次以上…不满意的，…: a threshold or a norm's condition
     return not (q.unit == "%" and q.value > 100)
 
 
@@ -118,6 +121,9 @@ def head(phrase: str) -> str:
             break
         tail = phrase[next((c for c in cuts if len(phrase) - c <= SHORT), cuts[-1]):]
         phrase = LIGHT.sub("", tail) if len(LIGHT.sub("", tail)) >= 2 else tail
+    items = re.split(r"[、和及与]", phrase)
+    if len(phrase) > LONG and len(items) > 1 and len({it[-2:] for it in items}) == 1:
+        phrase = items[-1]  # 全国人大代表、省人大代表和市县乡人大代表: one kind, named by the last item
     return phrase
 
 
@@ -145,7 +151,14 @@ def _after(text: str, pos: int) -> str:
         if text[end].isdigit():
             break
         end += 1
-    return head(TRAIL.sub("", text[pos:end]).strip())
+    phrase = TRAIL.sub("", text[pos:end]).strip()
+    measures = lexicon.matcher("measure")
+    if "的" in phrase and measures.best(phrase[: phrase.index("的")]) and not measures.best(phrase[phrase.index("的"):]):
+        phrase = phrase[: phrase.index("的")]  # 12部法律法规的贯彻实施情况: the laws are counted (…的执法检查: the inspections)
+    named = [e for s, e, _ in measures.finditer_overlapping(phrase) if s <= 2]
+    if named and len(phrase) > max(named) + 3 and not measures.best(phrase[max(named):]):
+        phrase = phrase[: max(named)]  # 51名镇人大代表投下…: the noun ends where the measure's name does
+    return head(phrase)
 
 
 def _names_tail(phrase: str) -> bool:
@@ -170,6 +183,9 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
         for q in quantities:
             begin = max(_clause_start(text, q.start, 0, ends - {q.end}), taken_until)
             raw_before = text[begin: q.start]
+            if raw_before.rstrip().endswith(("的有", "的为", "的")) and len(raw_before.strip()) <= 3:  # 满意率80%以上的有229件
+                begin = max(_clause_start(text, q.start, 0, set()), taken_until)
+                raw_before = text[begin: q.start]
             before, with_verbs = _clean_before(raw_before)
             after = _after(text, q.end)
             if after.startswith(tuple(levels)) and (re.search(r"(?:在|于|到|覆盖)[^，,；;]{0,4}$", raw_before)
