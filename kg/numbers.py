@@ -22,31 +22,28 @@ FULLWIDTH = str.maketrans("０１２３４５６７８９．％，", "0123456789
 
 
 def parse_chinese(s: str) -> int:
-    """A Chinese numeral as an integer; ValueError on anything else.
+    """A Chinese numeral as an integer, by cn2an (abbreviated forms too: 一千二 is 1200, 一万一 is
+    11000); ValueError on anything else. Only numeral spans found here are given to it: cn2an over
+    whole sentences rewrites words such as 统一.
 
     >>> parse_chinese("十七"), parse_chinese("一百二十"), parse_chinese("两千零五"), parse_chinese("二〇二三")
     (17, 120, 2005, 2023)
+    >>> parse_chinese("一千二"), parse_chinese("一万一"), parse_chinese("三百五")
+    (1200, 11000, 350)
     """
+    import cn2an
+
     if not s or any(ch not in CN_CHARS for ch in s):
         raise ValueError(f"not a Chinese numeral: {s!r}")
-    if not any(ch in CN_SMALL_UNITS or ch in CN_BIG_UNITS for ch in s):  # digit by digit: 二〇二三
-        return int("".join(str(CN_DIGITS[ch]) for ch in s))
-    total, section, digit = 0, 0, None
-    for ch in s:
-        if ch in CN_DIGITS:
-            digit = CN_DIGITS[ch]
-        elif ch in CN_SMALL_UNITS:
-            section += (1 if digit is None else digit) * CN_SMALL_UNITS[ch]
-            digit = None
-        else:  # 万 / 亿 close a section
-            section += digit or 0
-            unit = CN_BIG_UNITS[ch]
-            if unit == 100_000_000:
-                total = (total + section) * unit
-            else:
-                total += section * unit
-            section, digit = 0, None
-    return total + section + (digit or 0)
+    if s[0] in "百千万亿":  # 近百名, 上千人次: a bare unit means one of it
+        s = "一" + s
+    try:
+        value = cn2an.cn2an(s.replace("〇", "零").replace("○", "零") if any(u in s for u in "十百千万亿") else s, "smart")
+    except Exception as e:  # cn2an raises ValueError and others on malformed numerals
+        raise ValueError(f"not a Chinese numeral: {s!r}") from e
+    if value != int(value):
+        raise ValueError(f"not a whole number: {s!r}")
+    return int(value)
 
 
 def parse_number(s: str) -> Decimal:
