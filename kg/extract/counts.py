@@ -20,7 +20,7 @@ HARD_STOPS = set("，,。；;：:！!？?\n()（）[]【】")
 OPEN_QUOTES = set("“\"'‘「『《")
 # Adverbs and time phrases that open a clause but do not name what is counted.
 LEAD = re.compile(
-    r"^(?:(?:(?:今年|去年|本届|近年|一年)以来|全年|今年|去年|当年|年内|一年来|同时|其中|此外|另外|目前|截至目前|"
+    r"^(?:(?:(?:今年|去年|本届|近年|一年)以来|全年|今年|去年|当年|年内|一年来|每年|每月|每季度|同时|其中|此外|另外|目前|截至目前|"
     r"(?:19|20)\d\d年(?:以来|度|底|末)?|共|累计|先后|总共|合计|共计|依法|及时|全部|已经|已|还|又|再|分别|相继|积极|认真|"
     r"全面|扎实|深入|持续|常态化|广泛|主动|有序|全县|全市|全区|全州|全省|全旗|计划|拟|将|力争|争取|预计|下一步)\s*)+"
 )
@@ -86,6 +86,15 @@ def _is_count(q: Quantity, text: str, masked: list[tuple[int, int]]) -> bool:
     if q.bound in ("at_least", "at_most") and re.match(r"[^，,。；;]*?的(?:[，,]|有)", text[q.end:]):
         return False  # 满意率80%以上的有…, 对两次以上…不满意的，…: a threshold or a norm's condition
     return not (q.unit == "%" and q.value > 100)
+
+
+NORM = re.compile(r"每(?:年|月|季度?|半年|届|位|名|个|人)")
+
+
+def _norm(text: str, begin: int, q: Quantity) -> bool:
+    """每年不少于2次, 每位代表年内接待2次以上: a rule's frequency, which states what is to be done
+    (planned), not what was done."""
+    return q.bound in ("at_least", "at_most") and bool(NORM.search(text, begin, q.start))
 
 
 def _clause_start(text: str, pos: int, floor: int, count_ends: set[int]) -> int:
@@ -217,7 +226,8 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
             ev = Evidence.of(report, sent, m_start, m_end)
             year, period = time_at(text, q.start, sent)
             count = Count(report.body, year, measure, concept.id if concept else None,
-                          q.value, q.unit, q.bound, q.low, q.high, sent.modality, ev, period)
+                          q.value, q.unit, q.bound, q.low, q.high, "planned" if _norm(text, begin, q) else sent.modality,
+                          ev, period)
             out.append(count)
             prev, taken_until = (measure, m_start, m_end), m_end
     return out

@@ -31,7 +31,7 @@ UNKNOWN = re.compile(r"(?:近年|本届|本届任期|多年|几年|历年|长期
 
 
 def _n(s: str) -> int:
-    return int(s) if s.isdigit() else {"两": 2, "十": 10}.get(s, _CN_NUM.find(s) + 1 if s in _CN_NUM else 0)
+    return int(s) if s.isdigit() else dict(zip("一二两三四五六七八九十", (1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10))).get(s, 0)
 
 
 def period_of(text: str, year: int | None) -> tuple[int, int] | bool | None:
@@ -105,8 +105,9 @@ def split(report: Report) -> list[Sentence]:
 
 def year_before(text: str, pos: int, default: int | None) -> int | None:
     """The last year named in ``text`` before ``pos`` (2019年确定的55项 → 2019), else ``default``."""
+    periods = [m.span() for m in SPAN.finditer(text)]
     found = [int(m[1]) for m in YEAR.finditer(text, 0, pos) if not text.startswith("度", m.end())
-             and not SPAN.match(text, m.start()) and not SINCE.match(text, m.start())]
+             and not any(a <= m.start() < b for a, b in periods) and not SINCE.match(text, m.start())]
     return found[-1] if found else default
 
 
