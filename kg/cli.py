@@ -231,11 +231,16 @@ def docs(out: Annotated[Path, typer.Option("--out", "-o")] = Path("site")) -> No
 
 @app.command("eval")
 def eval_cmd(gold_dir: Path,
-             texts: Annotated[Path | None, typer.Option("--texts", help="folder of the texts, if not beside the gold")] = None) -> None:
+             texts: Annotated[Path | None, typer.Option("--texts", help="folder of the texts, if not beside the gold")] = None,
+             graph: Annotated[bool, typer.Option("--graph", help="score what a built graph holds, not kg extract")] = False) -> None:
     """Precision, recall and F1 per kind against NAME.txt + NAME.gold.jsonl pairs, with every miss."""
     from kg.evaluate import evaluate
 
-    typer.echo(evaluate(gold_dir, texts).text())
+    try:
+        typer.echo(evaluate(gold_dir, texts, graph=graph).text())
+    except ValueError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command("push")

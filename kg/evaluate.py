@@ -69,17 +69,62 @@ def _same_count(g: dict, p: dict) -> bool:
     return _count_key(g) == _count_key(p) and (gm in pm or pm in gm)
 
 
-def evaluate(folder: str | Path, texts: str | Path | None = None) -> Evaluation:
-    """Score every ``NAME.gold.jsonl`` in ``folder`` against ``NAME.txt`` beside it (or in ``texts``)."""
+def _extracted(text_files: list[Path]) -> dict[str, list[dict]]:
+    """What ``kg extract`` gives for each file: the report line, then its facts."""
+    out = {}
+    for path in text_files:
+        report = read(path)
+        out[path.name] = [report_json(report), *(fact_to_json(f) for f in extract(report).facts)]
+    return out
+
+
+def _plain(df):
+    """A table with pandas' missing values as None, as in ``kg extract``'s JSON."""
+    return df.astype(object).where(df.notna(), None)
+
+
+def _from_graph(text_files: list[Path]) -> dict[str, list[dict]]:
+    """What a user gets from the graph: the files built into a store of their own, and the facts
+    read back from its tables. A file whose report is not in the graph has nothing."""
+    import tempfile
+
+    from kg.api import build
+
+    with tempfile.TemporaryDirectory(prefix="kg-eval-") as tmp:
+        g = build(list(text_files), out=tmp)
+        try:
+            reports, counts, practices = (_plain(g.table(name)) for name in ("reports", "counts", "practices"))
+        finally:
+            g.close()
+    source = dict(zip(reports["report"], reports["source"]))
+    out: dict[str, list[dict]] = {name: [{"kind": "report", "body": body}] for name, body in zip(reports["source"], reports["body_zh"])}
+    for c in counts.to_dict("records"):
+        out.setdefault(source[c["report"]], []).append(
+            {"kind": "count", "measure": c["measure_zh"], "value": c["value"], "unit": c["unit"], "modality": c["modality"],
+             "mention": c["quote"]})
+    for m in practices.to_dict("records"):
+        out.setdefault(source[m["report"]], []).append(
+            {"kind": "mechanism", "mechanism": m["mechanism"], "stage": m["stage"], "quote": m["quote"], "mention": m["quote"]})
+    return out
+
+
+def evaluate(folder: str | Path, texts: str | Path | None = None, graph: bool = False) -> Evaluation:
+    """Score every ``NAME.gold.jsonl`` in ``folder`` against ``NAME.txt`` beside it (or in ``texts``):
+    what the extractor gives, or with ``graph`` what a built graph holds (facts a shape kept out,
+    and reports that never reached the store, are then missing)."""
     ev = Evaluation()
-    for gold_file in sorted(Path(folder).glob("*.gold.jsonl")):
-        text_file = Path(texts or folder) / gold_file.name.replace(".gold.jsonl", ".txt")
+    gold_files = sorted(Path(folder).glob("*.gold.jsonl"))
+    if not gold_files:
+        raise ValueError(f"no NAME.gold.jsonl files in {folder}: nothing to score")
+    text_files = [Path(texts or folder) / f.name.replace(".gold.jsonl", ".txt") for f in gold_files]
+    predicted = (_from_graph if graph else _extracted)(text_files)
+    for gold_file, text_file in zip(gold_files, text_files):
         gold = [json.loads(line) for line in gold_file.read_text(encoding="utf-8").splitlines() if line.strip()]
-        report = read(text_file)
-        pred = [fact_to_json(f) for f in extract(report).facts]
+        pred = predicted.get(text_file.name, [])
         ev.reports += 1
         gold_report = next((g for g in gold if g["kind"] == "report"), None)
-        if gold_report is not None and gold_report.get("body") == report_json(report)["body"]:
+        pred_report = next((p for p in pred if p["kind"] == "report"), {})
+        if gold_report is not None and gold_report.get("body") == pred_report.get("body"):
             ev.bodies_right += 1
         name = text_file.name
         # counts
@@ -98,7 +143,7 @@ def evaluate(folder: str | Path, texts: str | Path | None = None) -> Evaluation:
         for i, p in enumerate(pc):
             if i not in used:
                 ev.scores["count"].fp += 1
-                ev.false_positives.append(f"{name}: count {p['measure']} {p['value']}{p['unit']} «{p['mention']}»")
+                ev.false_positives.append(f"{name}: count {p['measure']} {p['value']}{p['unit']} «{p['mention'][:40]}»")
         # mechanisms, by concept
         # a mechanism may be reported at several stages (piloted in one year, expanded the next): a
         # stage is right when any predicted stage is one the gold gives

@@ -84,6 +84,26 @@ def test_dev_set_scores():
     assert ev.stage_errors == []
 
 
+def test_the_graph_holds_what_the_extractor_finds(tmp_path):
+    """kg eval --graph: the dev set built into a store and read back scores as kg extract does, so
+    nothing is lost between extraction and the graph; a folder without gold is an error, not 1.000."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+    from kg.evaluate import evaluate
+
+    folder = Path(__file__).parent / "data" / "dev"
+    extracted, built = evaluate(folder), evaluate(folder, graph=True)
+    for kind in ("count", "mechanism"):
+        e, b = extracted.scores[kind], built.scores[kind]
+        assert (b.tp, b.fp, b.fn) == (e.tp, e.fp, e.fn), kind
+    assert built.bodies_right == extracted.bodies_right == built.reports
+    out = CliRunner().invoke(app, ["eval", str(tmp_path)])
+    assert out.exit_code == 2 and "no NAME.gold.jsonl files" in out.output
+
+
 def test_seed_gold_scores():
     """The seeds' full gold (tests/data/seeds-gold): the two known misses are listed, nothing else."""
     from pathlib import Path
