@@ -44,8 +44,9 @@ def split_entities(nt: str) -> tuple[str, str]:
     reports: in the store they live once, in the entities graph, so that a union of the report
     graphs does not repeat a body's label once per report (Oxigraph's union keeps duplicates)."""
     facts, entities = [], []
-    for line in nt.splitlines(keepends=True):
-        (entities if line.startswith(_ENTITY_SUBJECTS) else facts).append(line)
+    for line in nt.split("\n"):  # not splitlines(): a form feed or U+2028 inside a literal is no line end
+        if line:
+            (entities if line.startswith(_ENTITY_SUBJECTS) else facts).append(line + "\n")
     return "".join(facts), "".join(entities)
 
 

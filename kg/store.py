@@ -132,6 +132,12 @@ def _nt(graph: Graph | str | bytes) -> bytes:
     return graph.serialize(format="nt", encoding="utf-8")
 
 
+def nt_lines(nt: str) -> list[str]:
+    """The triples of an N-Triples text. Lines end at "\n" only: str.splitlines() also breaks at a
+    form feed, U+2028 and others that a literal may hold (pdftotext puts form feeds between pages)."""
+    return [line for line in nt.split("\n") if line.strip()]
+
+
 class BatchLoader:
     """Loads many named graphs into an embedded store in a few bulk loads. A bulk load per report
     graph cost three times as much and leaves RocksDB one small file per call.
@@ -151,11 +157,11 @@ class BatchLoader:
             self.flush()
         self.store.remove_graph(iri)
         self._pending.add(iri)
-        self._append(iri, nt.splitlines())
+        self._append(iri, nt_lines(nt))
 
     def add_to_graph(self, iri: str, nt: str) -> None:
         """Add triples to a graph; a line seen before in this loader is not sent again."""
-        new = [line for line in nt.splitlines() if (iri, line) not in self._added]
+        new = [line for line in nt_lines(nt) if (iri, line) not in self._added]
         self._added.update((iri, line) for line in new)
         self._append(iri, new)
 

@@ -97,3 +97,21 @@ def test_validate_names_the_engine_and_refuses_an_unknown_one(tmp_path):
         assert res.exit_code == 0 and "conforms" in res.output
     res = CliRunner().invoke(app, ["validate", "--engine", "jena", str(good)])
     assert res.exit_code == 1 and "unknown SHACL engine 'jena': one of turbo, pyshacl" in res.output
+
+
+def test_a_page_break_inside_a_sentence_loses_nothing(tmp_path):
+    """pdftotext puts a form feed between pages; U+2028 and U+0085 come from word processors: none of
+    them ends an N-Triples line, so the report and the reports beside it are all stored."""
+    import kg
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text("县人大常委会工作报告\n2022年，召开常委会\f会议8次，主任会议\u202812次，视察\x853次。\n", encoding="utf-8")
+    shutil.copy(SEEDS / "004_73afdd1df5b9533d.txt", src / "b.txt")
+    kg.build(src, out=tmp_path / "out").close()
+    g = kg.open(tmp_path / "out")
+    counts = g.table("counts")
+    assert sorted(g.table("reports")["source"]) == ["a.txt", "b.txt"]
+    got = counts[counts.quote.str.contains("\f", regex=False)]
+    assert sorted(got["value"]) == [3, 8, 12]
+    g.close()
