@@ -70,6 +70,7 @@ class Practice:
     evidence: Evidence
     scope_places: tuple[str, ...] = ()  # division codes of the named places in scope
     period: tuple[int, int] | None = None
+    body_place: str | None = None  # division code of the body that practises, when not the reporting body
     kind: str = field(default="mechanism", init=False)
 
 

@@ -103,6 +103,25 @@ def add_place(g: Graph, place: Place) -> URIRef:
     return place_iri(place)
 
 
+def add_body(g: Graph, body: URIRef, place: Place, body_type: str, label: str) -> URIRef:
+    """A body with its place, level and the congress it belongs to."""
+    at = add_place(g, place)
+    g.add((body, RDF.type, NPC[body_type]))
+    g.add((body, SKOS.prefLabel, Literal(label, lang="zh")))
+    g.add((body, DCTERMS.spatial, at))
+    g.add((body, NPC.level, lexicon.SCHEMES["level"][place.level]))
+    congress = ID[f"body/{place.code}-congress"]
+    g.add((congress, RDF.type, NPC.PeoplesCongress))
+    g.add((congress, SKOS.prefLabel, Literal(f"{place.name}人民代表大会", lang="zh")))
+    g.add((congress, DCTERMS.spatial, at))
+    g.add((congress, NPC.level, lexicon.SCHEMES["level"][place.level]))
+    if body_type == "WorkingBody" and place.parent:  # a street's committee works for the district's standing committee
+        g.add((body, ORG.subOrganizationOf, ID[f"body/{place.parent}-standing-committee"]))
+    else:
+        g.add((body, ORG.subOrganizationOf, congress))
+    return body
+
+
 def _unit_iri(label: str) -> URIRef:
     for c in lexicon.concepts("unit"):
         if label in c.aliases:
@@ -131,21 +150,8 @@ def report_graph(x: Extraction) -> Graph:
     g.add((rep, NPC.reportingBody, body))
 
     if r.place is not None:
-        place = add_place(g, r.place)
-        g.add((rep, DCTERMS.spatial, place))
-        g.add((body, RDF.type, NPC[r.body_type]))
-        g.add((body, SKOS.prefLabel, Literal(r.body, lang="zh")))
-        g.add((body, DCTERMS.spatial, place))
-        g.add((body, NPC.level, lexicon.SCHEMES["level"][r.place.level]))
-        congress = ID[f"body/{r.place.code}-congress"]
-        g.add((congress, RDF.type, NPC.PeoplesCongress))
-        g.add((congress, SKOS.prefLabel, Literal(f"{r.place.name}人民代表大会", lang="zh")))
-        g.add((congress, DCTERMS.spatial, place))
-        g.add((congress, NPC.level, lexicon.SCHEMES["level"][r.place.level]))
-        if r.body_type == "WorkingBody" and r.place.parent:  # a street's committee works for the district's standing committee
-            g.add((body, ORG.subOrganizationOf, ID[f"body/{r.place.parent}-standing-committee"]))
-        else:
-            g.add((body, ORG.subOrganizationOf, congress))
+        g.add((rep, DCTERMS.spatial, add_place(g, r.place)))
+        add_body(g, body, r.place, r.body_type, r.body or "")
     else:
         g.add((body, RDF.type, NPC.Body))
         g.add((body, RDFS.label, Literal("报告未具名的机构", lang="zh")))
@@ -203,6 +209,11 @@ def report_graph(x: Extraction) -> Graph:
         g.add((fact, NPC.sentence, sent))
     for p in x.practices:
         fact, sent = evidence("practice", p.evidence, p.mechanism)
+        if p.body_place:  # a body named in the report practises it (a county in a provincial report)
+            place = gazetteer().by_code[p.body_place]
+            kind = "TownshipPresidium" if place.level == "township" else "StandingCommittee"
+            actor = ID[f"body/{place.code}-{'presidium' if kind == 'TownshipPresidium' else 'standing-committee'}"]
+            g.set((fact, NPC.body, add_body(g, actor, place, kind, p.body or "")))
         g.add((fact, RDF.type, NPC.MechanismPractice))
         g.add((fact, NPC.mechanism, lexicon.SCHEMES["mechanism"][p.mechanism]))
         g.add((fact, NPC.stage, lexicon.SCHEMES["stage"][p.stage]))

@@ -144,3 +144,24 @@ def test_a_fact_that_breaks_a_shape_is_kept_out_and_named_the_rest_is_built(tmp_
     g = kg.open(tmp_path / "out")
     assert len(g.table("counts")) == 2 and (g.table("counts")["value"] >= 0).all()
     g.close()
+
+
+def test_the_body_that_acts_is_the_one_the_report_names(tmp_path):
+    """A provincial report on a county's pilot: the county practises it, the province reports it."""
+    import kg
+
+    text = ("浙江省人大常委会工作报告\n2022年，省人大常委会指导各地开展工作。安吉县在递铺街道、孝丰镇试点民生实事项目人大代表票决制。"
+            "德清县人大常委会全面推行代表联络站建设。省人大常委会开展专题询问2次。\n")
+    x = extract(from_text(text))
+    assert [(p.body, p.mechanism, p.stage, p.scope, p.body_place) for p in x.practices] == [
+        ("安吉县人大常委会", "livelihood-project-voting", "pilot", ("递铺街道", "孝丰镇"), "330523"),
+        ("德清县人大常委会", "deputy-liaison-station", "expand", (), "330521"),
+        ("浙江省人大常委会", "special-inquiry", "implement", (), None)]
+    (tmp_path / "in.txt").write_text(text, encoding="utf-8")
+    g = kg.build(tmp_path / "in.txt", out=tmp_path / "out")
+    practices = g.table("practices")
+    assert sorted(zip(practices.body_zh, practices.place, practices.province)) == [
+        ("安吉县人大常委会", "安吉县", "浙江省"), ("德清县人大常委会", "德清县", "浙江省"), ("浙江省人大常委会", "浙江省", "浙江省")]
+    assert list(g.table("reports").body_zh) == ["浙江省人大常委会"]
+    assert g.validate().conforms
+    g.close()

@@ -13,7 +13,7 @@ from functools import cache
 from kg import lexicon
 from kg.extract.sentences import time_at
 from kg.facts import Evidence, Practice, Sentence
-from kg.places import gazetteer
+from kg.places import Place, gazetteer
 from kg.report import Report
 
 CLAUSE = re.compile(r"[，,；;：:]")
@@ -79,6 +79,24 @@ def scope_of(window: str, report: Report) -> tuple[tuple[str, ...], tuple[str, .
     return tuple(dict.fromkeys(scope)), tuple(dict.fromkeys(codes))
 
 
+def acting_place(window: str, mention: int, report: Report) -> Place | None:
+    """The body that practises, when the report names another one as the subject: a place inside
+    the reporting body's territory (a county in a provincial report), named before the mention with
+    its congress (安吉县人大常委会…) or as the subject of 在 (安吉县在两个乡镇试点…)."""
+    gaz = gazetteer()
+    root = report.place.code if report.place is not None and report.place.level != "national" else ""
+    for m in re.finditer(r"([\u4e00-\u9fff]{2,12}?)(?=人大常委会|人民代表大会常务委员会|人大|在|率先|先行)", window[:mention]):
+        name = m.group(1)
+        for n in range(len(name), 1, -1):  # the longest place name that ends the words before the anchor
+            if window[max(0, m.end() - n - 1): m.end() - n] in ("在", "、", "和", "及", "于", "对"):
+                continue  # 在递铺街道、孝丰镇…: places in scope, not the subject
+            cands = [p for p in gaz.by_name.get(name[-n:], ()) if p.level in ("prefecture", "county", "township")
+                     and p.code.startswith(root) and p.code != root]
+            if cands:
+                return gaz.lookup(name[-n:], report.norm, (cands[0].level,)) if len(cands) > 1 else cands[0]
+    return None
+
+
 def extract_practices(report: Report, sentences: list[Sentence]) -> list[Practice]:
     norm, out = report.norm, []
     mechs = lexicon.matcher("mechanism")
@@ -97,7 +115,14 @@ def extract_practices(report: Report, sentences: list[Sentence]) -> list[Practic
             before = "，".join(text[bs:ws] for _, _, bs, ws, _ in spans)
             stage = "plan" if sent.modality == "planned" else _stage(before, window)
             scope, codes = scope_of(window, report) if stage in ("pilot", "expand", "adopt") else ((), ())
+            ws = spans[0][3]
+            actor = acting_place(text[ws:], ms - ws, report) if report.place is not None else None
+            body = report.body
+            if actor is not None:
+                body = f"{actor.name}人大主席团" if actor.level == "township" else f"{actor.name}人大常委会"
+                scope = tuple(n for n in scope if n != actor.name)  # the actor is not its own scope
+                codes = tuple(c for c in codes if c != actor.code)
             year, period = time_at(text, ms, sent)
-            out.append(Practice(report.body, year, concept.id, concept.label_zh, stage,
-                                scope, sent.modality, Evidence.of(report, sent, ms, me), codes, period))
+            out.append(Practice(body, year, concept.id, concept.label_zh, stage, scope, sent.modality,
+                                Evidence.of(report, sent, ms, me), codes, period, actor.code if actor else None))
     return out
