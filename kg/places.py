@@ -20,6 +20,20 @@ LEVELS = ("national", "province", "prefecture", "county", "township", "village")
 _SHORT = re.compile(r"^(?P<base>[\u4e00-\u9fff]{2,}?)(?:[\u4e00-\u9fff]{1,3}族|维吾尔)*(?:自治区|自治州|特别行政区|省|市|地区|盟)$")
 
 
+# The peoples autonomous divisions are named for (the 55 recognised minorities, as division names write them).
+PEOPLES = ("蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家", "哈尼", "哈萨克",
+           "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇", "柯尔克孜", "土", "达斡尔", "仫佬",
+           "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克",
+           "德昂", "保安", "裕固", "京", "塔塔尔", "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺", "各")
+_PEOPLE_NAMES = re.compile(rf"^(?P<base>[\u4e00-\u9fff]+?)(?:(?:{'|'.join(sorted(PEOPLES, key=len, reverse=True))})族?)+自治[州县旗]$")
+
+
+def _autonomous_base(name: str) -> str | None:
+    """黔东南苗族侗族自治州 → 黔东南: the place's own name, before the peoples it is named for."""
+    m = _PEOPLE_NAMES.match(name)
+    return m.group("base") if m and len(m.group("base")) >= 2 else None
+
+
 @dataclass(frozen=True)
 class Place:
     code: str
@@ -43,6 +57,8 @@ class Gazetteer:
             self.by_name[p.name].append(p)
             if p.short != p.name:
                 self.by_name[p.short].append(p)
+            if p.name[-3:-1] == "自治" and (base := _autonomous_base(p.name)):
+                self.by_name[base + p.name[-1]].append(p)  # 凉山州, 长阳县: how reports write them
 
     def ancestors(self, place: Place) -> list[Place]:
         """Parent first, province last."""

@@ -102,6 +102,14 @@ def test_the_reporting_body_as_real_texts_name_it(text, body):
     assert r.body == body
 
 
+@pytest.mark.parametrize(("written", "body", "code"), [
+    ("黔东南州", "黔东南苗族侗族自治州人大常委会", "5226"), ("长阳县", "长阳土家族自治县人大常委会", "420528"),
+    ("伊犁州", "伊犁哈萨克自治州人大常委会", "6540")])
+def test_an_autonomous_division_by_its_short_name(written, body, code):
+    r = from_text(f"{written}人大常委会工作报告\n一年来，常委会召开常委会会议6次。\n")
+    assert (r.body, r.place.code) == (body, code)
+
+
 def test_a_byline_names_no_body():
     r = from_text("来源：余杭区人大 发布时间：2023-01-05\n交道口街道人大工委组织代表集中视察。\n")
     assert r.body == "交道口街道人大工委" and r.body_type == "WorkingBody"
