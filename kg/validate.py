@@ -46,6 +46,20 @@ def _memberships() -> tuple:
     return (*onto.triples((None, SKOS.inScheme, None)), *onto.triples((None, RDFS.subClassOf, None)))
 
 
+@cache
+def _named_shapes() -> dict[str, str]:
+    """Each property shape (a blank node, known by its message) → the node shape it belongs to, so
+    a result names a shape a reader can find in shapes/ (npcsh:Count), not a blank node id that
+    differs between engines and runs."""
+    g = shapes_graph()
+    return {str(g.value(prop, SH.message)): str(node) for node, prop in g.subject_objects(SH.property)
+            if isinstance(node, URIRef) and g.value(prop, SH.message) is not None}
+
+
+def _shape_name(shape: object, message: str) -> str:
+    return str(shape) if isinstance(shape, URIRef) else _named_shapes().get(message, str(shape))
+
+
 @dataclass(frozen=True)
 class Violation:
     focus: str
@@ -110,7 +124,7 @@ def validate(data: Graph, engine: str = DEFAULT_ENGINE) -> ValidationReport:
             path=str(path) if isinstance(path, URIRef) else None,
             message=str(results.value(r, SH.resultMessage) or ""),
             severity=str(results.value(r, SH.resultSeverity)).rsplit("#", 1)[-1],
-            shape=str(results.value(r, SH.sourceShape)),
+            shape=_shape_name(results.value(r, SH.sourceShape), str(results.value(r, SH.resultMessage) or "")),
         ))
     out.sort(key=lambda v: (v.focus, v.path or "", v.message))
     return ValidationReport(bool(conforms), out)

@@ -145,8 +145,8 @@ def test_a_fact_that_breaks_a_shape_is_kept_out_and_named_the_rest_is_built(tmp_
     result = build_module.build([src], tmp_path / "out")
     assert result.exit_code == 0 and result.files[0].facts == 2
     rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [(r["source"], r["severity"], r["message"]) for r in rejected] == [
-        ("in.txt", "Violation", "a count has exactly one non-negative decimal value")]
+    assert [(r["source"], r["shape"], r["severity"], r["message"]) for r in rejected] == [
+        ("in.txt", "https://w3id.org/npc-kg/shapes#Count", "Violation", "a count has exactly one non-negative decimal value")]
     assert "常委会会议8次" in rejected[0]["quote"]
     assert "kept out of the graph" in result.summary()
     g = kg.open(tmp_path / "out")
