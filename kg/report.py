@@ -386,24 +386,36 @@ def _in_title_marks(norm: str, pos: int) -> bool:
 
 
 _COUNTY_SHORT = re.compile(r"(?<=..)(?:县|区|市|旗)$")
+ANAPHORA_SCAN = 20_000  # characters read for the place an anaphora points to: the place is named early
+
+
+@cache
+def _names_at(level: str) -> dict[str, list[Place]]:
+    """Full and short names of every place of a level (远安县 and 远安), for one pass over a text."""
+    out: dict[str, list[Place]] = {}
+    for place in gazetteer().at_level(level):
+        for name in {place.name, place.short, _COUNTY_SHORT.sub("", place.name)}:
+            if len(name) >= 3 or (len(name) == 2 and name != place.name):  # 和县 in 和县级: a 2-character full name is too often a word
+                if name not in _level_words():
+                    out.setdefault(name, []).append(place)
+    return out
 
 
 def _by_anaphora(norm: str, levels: list[str]) -> Place | None:
     """县人大常委会 with no county named beside it: the place of that level the text names most
-    often, by full or short name (远安县 written 远安)."""
-    gaz = gazetteer()
-    norm = re.sub(r"《[^》\n]*》", "", norm)  # 中华人民共和国…法 names no place of the report
-    best: tuple[int, int, Place] | None = None
+    often, by full or short name (远安县 written 远安). One pass of dictionary look-ups over the
+    start of the text, linear in its length."""
+    text = re.sub(r"《[^》\n]*》", "", norm[:ANAPHORA_SCAN])  # 中华人民共和国…法 names no place of the report
     for level in levels:
-        for place in gaz.at_level(level):
-            for name in {place.name, place.short, _COUNTY_SHORT.sub("", place.name)}:
-                if len(name) < 2 or (len(name) < 3 and name == place.name) or name in _level_words():
-                    continue  # 和县 in 和县级: a two-character full name is too often a word
-                n = norm.count(name)
-                if n and (best is None or (n, -norm.find(name)) > best[:2]):
-                    best = (n, -norm.find(name), place)
-        if best:
-            return best[2]
+        names = _names_at(level)
+        seen: dict[str, list[int]] = {}
+        for i in range(len(text)):
+            for n in range(2, 11):
+                if text[i: i + n] in names:
+                    seen.setdefault(text[i: i + n], []).append(i)
+        if seen:
+            name = max(seen, key=lambda k: (len(seen[k]), -seen[k][0], len(k)))
+            return names[name][0] if len(names[name]) == 1 else gazetteer().lookup(name, norm, (level,)) or names[name][0]
     return None
 
 
