@@ -31,6 +31,10 @@ CHUNK = 8  # reports per task sent to a worker: a few MB of results each
 AHEAD = 4  # tasks in flight per worker: results wait in memory only that long
 
 
+class BuildError(Exception):
+    """A build that cannot start (its output folder is unusable); the message says why."""
+
+
 @dataclass
 class FileResult:
     path: str
@@ -50,6 +54,7 @@ class FileResult:
 class BuildResult:
     out: str
     files: list[FileResult]
+    skipped: list[str] = field(default_factory=list)  # files in the folders that are not text or HTML
 
     @property
     def failed(self) -> list[FileResult]:
@@ -57,7 +62,10 @@ class BuildResult:
 
     @property
     def exit_code(self) -> int:
-        """0 all built; 3 some files failed but the rest were built; 1 nothing usable was built."""
+        """0 all built; 3 some files failed but the rest were built; 1 nothing usable was built (no
+        report file found counts as nothing built)."""
+        if not self.files:
+            return EXIT_INVALID
         if not self.failed:
             return EXIT_OK
         return EXIT_PARTIAL if len(self.failed) < len(self.files) else EXIT_INVALID
@@ -68,6 +76,9 @@ class BuildResult:
 
     def summary(self) -> str:
         built = [f for f in self.files if f.ok]
+        if not self.files:
+            return (f"no report files (.txt, .text, .html, .htm) found: nothing built into {self.out}"
+                    + (f"; skipped {', '.join(self.skipped[:10])}" if self.skipped else ""))
         lines = [f"built {len(built)} of {len(self.files)} report(s) into {self.out} "
                  f"({sum(f.triples for f in built)} triples, {sum(f.facts for f in built)} facts, "
                  f"{sum(f.cached for f in built)} unchanged)"]
@@ -77,6 +88,9 @@ class BuildResult:
             lines.append(f"{len(kept_out)} fact(s) kept out of the graph and {len(warned)} warning(s), "
                          f"each in {Path(self.out) / REJECTED}:")
             lines.extend(f"    {r['source']}: {r['severity']}: {r['message']} «{r['quote'][:50]}»" for r in (kept_out + warned)[:20])
+        if self.skipped:
+            lines.append(f"skipped {len(self.skipped)} file(s) that are not text or HTML (name one to try it): "
+                         + ", ".join(self.skipped[:10]) + (" …" if len(self.skipped) > 10 else ""))
         for f in self.failed:
             where = f"{f.path}:{f.line}" if f.line else f.path
             lines.append(f"FAILED {where}: {f.error}")
@@ -84,13 +98,17 @@ class BuildResult:
         return "\n".join(lines)
 
 
-def collect(paths: Iterable[str | Path]) -> list[Path]:
+def collect(paths: Iterable[str | Path], skipped: list[Path] | None = None) -> list[Path]:
     """Report files under the given files and folders, in a stable order. Files named explicitly
-    are taken whatever their suffix; in folders, text and HTML files."""
+    are taken whatever their suffix; in folders, text and HTML files (the others go to ``skipped``,
+    so that they can be named)."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.suffix.lower() in TEXT_SUFFIXES and not q.is_dir()))
+            found = sorted(q for q in p.rglob("*") if not q.is_dir() and not q.name.startswith("."))
+            out.extend(q for q in found if q.suffix.lower() in TEXT_SUFFIXES)
+            if skipped is not None:
+                skipped.extend(q for q in found if q.suffix.lower() not in TEXT_SUFFIXES)
         else:
             out.append(p)
     return out
@@ -148,9 +166,12 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
           progress: Callable[[FileResult], None] | None = None) -> BuildResult:
     """Build report files and folders into ``out/store`` (and its views); ``progress`` is called once per file."""
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"--out {out} is a file, not a build folder")
     out.mkdir(parents=True, exist_ok=True)
     store = OxigraphStore(out / "store")
-    files = collect(paths)
+    skipped: list[Path] = []
+    files = collect(paths, skipped)
     cache_file = _cache_path(out)
     cache = json.loads(cache_file.read_text()) if cache_file.exists() else {}
     if cache.get("_extractor") != VERSION:
@@ -208,7 +229,7 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
     answered.close()
     cache_file.write_text(json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))
     results.sort(key=lambda r: r.path)
-    result = BuildResult(str(out), results)
+    result = BuildResult(str(out), results, [str(p) for p in skipped])
     (out / REJECTED).write_text("".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in result.rejected),
                                 encoding="utf-8")
     return result

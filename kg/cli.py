@@ -40,8 +40,8 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
           quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False) -> None:
     """Build reports into a validated graph store. Exit 0: all built; 3: some files failed, the rest
     were built; 1: nothing could be built."""
+    from kg.build import BuildError, collect
     from kg.build import build as run
-    from kg.build import collect
     from kg.paths import SEEDS
     from kg.progress import Progress
 
@@ -52,7 +52,11 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
         if not quiet:
             bar.tick(note=("" if r.ok else "FAILED ") + Path(r.path).name)
 
-    result = run(paths, out, jobs=jobs, progress=progress)
+    try:
+        result = run(paths, out, jobs=jobs, progress=progress)
+    except BuildError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(result.summary())
     raise typer.Exit(result.exit_code)
 
