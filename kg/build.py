@@ -192,13 +192,19 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
 
     loader = store.batch()
 
+    def forget(key: str, keep: str | None = None) -> None:
+        """Drop the graph a file had in the store, unless another file (the same text) still has it."""
+        old = cache.pop(key, {}).get("graph")
+        if old and old != keep and not any(e.get("graph") == old for k, e in cache.items() if k != "_extractor"):
+            loader.remove_graph(old)
+            answered.remove(old)
+            in_store.discard(old)
+
     def done(res: FileResult, nt: str | None, rows: dict[str, str]) -> None:
+        if nt is None:  # a file that now fails takes its old facts with it: no stale numbers
+            forget(_key(res.path))
         if nt is not None and res.graph:
-            old = cache.get(_key(res.path), {}).get("graph")
-            if old and old != res.graph:  # the text changed, so did its graph IRI: drop the stale one
-                loader.remove_graph(old)
-                answered.remove(old)
-                in_store.discard(old)
+            forget(_key(res.path), keep=res.graph)  # the text changed, so did its graph IRI: drop the stale one
             facts, entities = split_entities(nt)
             loader.replace_graph(res.graph, facts)
             loader.add_to_graph(ENTITIES_GRAPH, entities)
@@ -211,6 +217,10 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
             progress(res)
 
     with loader:
+        folders = [os.path.abspath(p) + os.sep for p in map(Path, paths) if p.is_dir()]
+        present = {_key(f) for f in files}
+        for key in [k for k in cache if k != "_extractor" and k not in present and k.startswith(tuple(folders))]:
+            forget(key)  # deleted from a folder that is built again: its facts go too
         if jobs > 1 and len(todo) > 1:
             for res, nt, rows in _in_parallel(todo, check, jobs):
                 done(res, nt, rows)

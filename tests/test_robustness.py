@@ -133,3 +133,21 @@ def test_an_empty_folder_a_file_as_out_and_skipped_files_are_said(tmp_path):
     (mixed / "b.docx").write_bytes(b"PK\x03\x04")
     result = build([mixed], tmp_path / "m")
     assert result.exit_code == 0 and result.skipped == [str(mixed / "b.docx")] and "b.docx" in result.summary()
+
+
+def test_a_deleted_or_now_failing_file_takes_its_facts_with_it(tmp_path):
+    import kg
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("001_9911ad027f31c7ac.txt", "004_73afdd1df5b9533d.txt", "002_58dfcc973063ed19.txt"):
+        shutil.copy(SEEDS / name, src / name)
+    build([src], tmp_path / "out")
+    (src / "001_9911ad027f31c7ac.txt").unlink()
+    (src / "004_73afdd1df5b9533d.txt").write_bytes(b"\x00\x01\x02 not a report")
+    again = build([src], tmp_path / "out")
+    assert again.exit_code == EXIT_PARTIAL
+    g = kg.open(tmp_path / "out")
+    assert list(g.table("reports")["source"]) == ["002_58dfcc973063ed19.txt"]
+    assert set(g.table("counts")["body_zh"]) == {"大方县人大常委会"}
+    g.close()
