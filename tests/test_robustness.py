@@ -151,3 +151,17 @@ def test_a_deleted_or_now_failing_file_takes_its_facts_with_it(tmp_path):
     assert list(g.table("reports")["source"]) == ["002_58dfcc973063ed19.txt"]
     assert set(g.table("counts")["body_zh"]) == {"大方县人大常委会"}
     g.close()
+
+
+def test_a_page_without_full_stops_is_cut_into_bounded_sentences():
+    """A page of clauses with no 。 (or a hard-wrapped page joined back) must not make one sentence of
+    a million characters: the work on a sentence grows with its length. Past spaCy's 1 M guard too."""
+    from kg.extract import extract
+    from kg.extract.sentences import MAX_SENTENCE, split
+    from kg.report import from_text
+
+    r = from_text("县人大常委会工作报告\n" + "召开常委会会议8次，" * 120_000)
+    sentences = split(r)
+    assert len(r.norm) > 1_000_000 and max(s.end - s.start for s in sentences) <= MAX_SENTENCE
+    assert sentences[1].start == r.norm.index("召开") and r.norm[sentences[1].end - 1] == "，"
+    assert len(extract(r).counts) == 120_000

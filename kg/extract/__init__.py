@@ -20,6 +20,7 @@ def pipeline(components: tuple[str, ...] = PIPELINE) -> Language:
     import kg.extract.factories  # noqa: F401  (registers the components)
 
     nlp = spacy.blank("zh")  # the default char segmenter: no model download, exact offsets
+    nlp.max_length = 10_000_000  # no parser or NER, so spaCy's 1 M guard does not apply; the read limit (8 MB) does
     for name in components:
         nlp.add_pipe(name)
     return nlp

@@ -57,26 +57,47 @@ def _is_heading(line: str) -> bool:
     return 2 <= len(line) <= 40 and not re.search(r"[。；;]", line[:-1]) and not line.endswith(("，", ","))
 
 
+MAX_SENTENCE = 600  # characters: a longer "sentence" (a page without 。) is cut at its clauses
+
+
+def _pieces(norm: str):
+    """(start, end, ends a line) of each sentence, stripped; one longer than MAX_SENTENCE is cut at
+    the last clause mark before the limit (or at the limit), so that no input makes the work on one
+    sentence grow without bound."""
+    start = 0
+    for m in _END.finditer(norm + "\n"):
+        end = m.end() if m.group()[0] != "\n" else m.start()
+        while end - start > MAX_SENTENCE:
+            cut = max(norm.rfind(c, start, start + MAX_SENTENCE) for c in "，,；;、")
+            cut = cut + 1 if cut > start else start + MAX_SENTENCE
+            yield from _stripped(norm, start, cut, False)
+            start = cut
+        yield from _stripped(norm, start, end, m.group()[0] == "\n")
+        start = m.end()
+
+
+def _stripped(norm: str, start: int, end: int, at_line_end: bool):
+    raw = norm[start:end]
+    s, e = start + len(raw) - len(raw.lstrip()), start + len(raw.rstrip())
+    if e > s:
+        yield s, e, at_line_end
+
+
 def split(report: Report) -> list[Sentence]:
     """Sentences in ``report.norm`` with their section, modality and year; residue lines dropped."""
     norm = report.norm
     planned_heads = lexicon.concept("modality", "planned").aliases
     plan_year = report.year + 1 if report.year else None
     out: list[Sentence] = []
-    section, start = "", 0
+    section = ""
     section_period: tuple[int, int] | bool | None = None
     list_planned: bool | None = None  # the modality of the numbered list the last sentences belong to
-    for m in _END.finditer(norm + "\n"):
-        end = m.end() if m.group()[0] != "\n" else m.start()
-        raw = norm[start:end]
-        lead = len(raw) - len(raw.lstrip())
-        s, e = start + lead, start + len(raw.rstrip())
-        start = m.end()
-        if e <= s or report.is_ignored(s, e):
+    for s, e, at_line_end in _pieces(norm):
+        if report.is_ignored(s, e):
             continue
         text = norm[s:e]
         in_plan = report.plan_start is not None and s >= report.plan_start
-        if m.group()[0] == "\n" and _is_heading(text):
+        if at_line_end and _is_heading(text):
             section = text
             section_period = period_of(text, report.year)
             if in_plan:
