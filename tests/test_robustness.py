@@ -165,3 +165,16 @@ def test_a_page_without_full_stops_is_cut_into_bounded_sentences():
     assert len(r.norm) > 1_000_000 and max(s.end - s.start for s in sentences) <= MAX_SENTENCE
     assert sentences[1].start == r.norm.index("依法") and r.norm[sentences[1].end - 1] == "，"
     assert [(c.measure, c.value) for c in extract(r).counts] == [("常委会会议", 8)]
+
+
+@pytest.mark.parametrize("enc", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_read(enc, tmp_path):
+    text = "<p>县人大常委会工作报告</p>\n<p>2022年，召开常委会会议8次。</p>\n" * 3
+    path = tmp_path / "page.html"
+    path.write_bytes(text.encode(enc) + b"\x00")  # an odd trailing byte, as cut downloads have
+    r = read(path)
+    assert (r.encoding, r.body) == (enc, None) and "召开常委会会议8次" in r.text
+    with pytest.raises(ReadError, match="binary"):
+        read_bytes = tmp_path / "bin.dat"
+        read_bytes.write_bytes(bytes(range(256)) * 4)
+        read(read_bytes)
