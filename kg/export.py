@@ -42,8 +42,36 @@ def export(store: OxigraphStore, fmt: str) -> bytes:
         return g.serialize(format="turtle", encoding="utf-8")
     if fmt == "jsonld":
         context = json.loads(CONTEXT.read_text(encoding="utf-8"))["@context"]
-        return ds.serialize(format="json-ld", context=context, sort_keys=True, indent=1, encoding="utf-8")
-    return ds.serialize(format="trig", encoding="utf-8")
+        doc = json.loads(ds.serialize(format="json-ld", context=context, sort_keys=True, indent=1))
+        return (json.dumps(_sorted(doc), ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+    return _trig(ds)
+
+
+def _sorted(node: object) -> object:
+    """JSON-LD with every list of nodes in @id order: rdflib lists graphs and nodes in the order of
+    Python's string hashes, which changes from run to run."""
+    if isinstance(node, dict):
+        return {k: _sorted(v) for k, v in node.items()}
+    if isinstance(node, list):
+        items = [_sorted(v) for v in node]
+        return sorted(items, key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
+    return node
+
+
+def _trig(ds: Dataset) -> bytes:
+    """TriG written graph by graph in IRI order, each graph's body as rdflib's (sorted) Turtle, so
+    that two exports of one store are byte-identical whatever Python's hash seed."""
+    prefixes: set[str] = set()  # the prefixes the graphs' Turtle actually uses
+    graphs: list[str] = []
+    for g in sorted(ds.graphs(), key=lambda g: str(g.identifier)):
+        if len(g) == 0:
+            continue
+        body = bind_prefixes(g).serialize(format="turtle")
+        head = [ln for ln in body.splitlines() if ln.startswith("@prefix")]
+        prefixes.update(head)
+        rest = body.split("\n", len(head))[-1].strip("\n")  # as written: a literal may span lines
+        graphs += [f"<{g.identifier}> {{", rest, "}", ""]
+    return "\n".join([*sorted(prefixes), "", *graphs]).encode("utf-8")
 
 
 def write(store: OxigraphStore, fmt: str, out: str | Path) -> Path:

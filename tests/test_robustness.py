@@ -178,3 +178,26 @@ def test_utf16_without_a_bom_is_read(enc, tmp_path):
         read_bytes = tmp_path / "bin.dat"
         read_bytes.write_bytes(bytes(range(256)) * 4)
         read(read_bytes)
+
+
+@pytest.mark.parametrize("fmt", ["trig", "jsonld"])
+def test_exports_are_byte_identical_whatever_the_hash_seed(fmt, tmp_path):
+    import subprocess
+    import sys
+
+    from rdflib import Dataset
+
+    build([SEEDS / "004_73afdd1df5b9533d.txt"], tmp_path / "b")
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"x{seed}.{fmt}"
+        subprocess.run([sys.executable, "-m", "kg.cli", "export", "--store", str(tmp_path / "b"), "-f", fmt, "-o", str(out)],
+                       check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    ds = Dataset()
+    ds.parse(data=outs[0], format="trig" if fmt == "trig" else "json-ld")
+    nq = tmp_path / "x.nq"
+    subprocess.run([sys.executable, "-m", "kg.cli", "export", "--store", str(tmp_path / "b"), "-f", "nq", "-o", str(nq)],
+                   check=True, capture_output=True)
+    assert len(ds) == len(nq.read_text(encoding="utf-8").splitlines())
