@@ -133,15 +133,20 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
             _fail(f"--param wants k=v, got {kv!r}", 2)
         k, v = kv.split("=", 1)
         values[k] = v
+    text = ""
+    if file:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            _fail(f"--file {file}: cannot be read as UTF-8 text ({getattr(e, 'strerror', None) or e.__class__.__name__})", 2)
     try:
         if file and allow_update:
             from kg.api import open_graph
 
-            open_graph(store, endpoint, read_only=False).store.update(file.read_text(encoding="utf-8"))
+            open_graph(store, endpoint, read_only=False).store.update(text)
             typer.echo("update done")
             return
         if file:
-            text = file.read_text(encoding="utf-8")
             q = queries.parse(text, str(file))
             sparql = q.bind(values) if q.params else text
         elif name:

@@ -201,3 +201,12 @@ def test_exports_are_byte_identical_whatever_the_hash_seed(fmt, tmp_path):
     subprocess.run([sys.executable, "-m", "kg.cli", "export", "--store", str(tmp_path / "b"), "-f", "nq", "-o", str(nq)],
                    check=True, capture_output=True)
     assert len(ds) == len(nq.read_text(encoding="utf-8").splitlines())
+
+
+@pytest.mark.parametrize("kind", ["missing", "folder", "not-utf8"])
+def test_a_query_file_that_cannot_be_read_is_a_clear_error(kind, tmp_path):
+    path = {"missing": tmp_path / "none.rq", "folder": tmp_path, "not-utf8": tmp_path / "bad.rq"}[kind]
+    if kind == "not-utf8":
+        path.write_bytes(b"\xff\xfeSELECT")
+    got = CliRunner().invoke(app, ["query", "--file", str(path), "--store", str(tmp_path / "b")])
+    assert got.exit_code == 2 and "cannot be read as UTF-8 text" in got.output and "Traceback" not in got.output
