@@ -27,6 +27,7 @@ and the store answers by itself again.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -226,6 +227,15 @@ class Views:
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
+        journal = Path(f"{self.path}-journal")
+        if read_only and journal.exists() and journal.stat().st_size > 0:
+            # a build killed mid-write left a hot journal: only a writer can roll it back, and a
+            # read-only reader would fail on it ("attempt to write a readonly database")
+            try:
+                with contextlib.closing(sqlite3.connect(self.path)) as db:
+                    db.execute("PRAGMA user_version").fetchone()
+            except sqlite3.Error:
+                pass
         self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) if read_only else sqlite3.connect(self.path)
         self._shapes: dict[str, tuple[list[str], dict]] = {}
         self._touched: set[tuple[str, str, bytes]] = set()  # (split view, value, group key) whose merged row is out of date
