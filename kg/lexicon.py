@@ -73,6 +73,12 @@ def concepts(scheme: str) -> tuple[Concept, ...]:
     return tuple(out)
 
 
+@cache
+def labels(scheme: str) -> frozenset[str]:
+    """Every zh label of a scheme (level: 县, 乡镇, 街道 …), for telling a level word from a name."""
+    return frozenset(a for c in concepts(scheme) for a in c.aliases)
+
+
 def concept(scheme: str, local: str) -> Concept:
     for c in concepts(scheme):
         if c.id == local:

@@ -353,19 +353,13 @@ def body_mentions(norm: str) -> list[tuple[int, int, Place, str]]:
             continue
         for n in range(min(len(before), 10), 1, -1):
             name = before[-n:]
-            if name in gaz.by_name and name not in _level_words():
+            if name in gaz.by_name and name not in lexicon.labels("level"):
                 place = gaz.lookup(name, norm, ("province", "prefecture", "county", "township"))
                 if place is not None:
                     start = m.start() - n - (len(ordinal.group()) if ordinal else 0)
                     out.append((start, m.end(), place, m.group()))
                 break
     return out
-
-
-@cache
-def _level_words() -> frozenset[str]:
-    """街道, 乡镇, 县区 …: words that some division happens to be named but that name a level."""
-    return frozenset(a for c in lexicon.concepts("level") for a in c.aliases)
 
 
 def _passing(norm: str, m: tuple[int, int, Place, str]) -> bool:
@@ -398,7 +392,7 @@ def _names_at(level: str) -> dict[str, list[Place]]:
     for place in gazetteer().at_level(level):
         for name in {place.name, place.short, _COUNTY_SHORT.sub("", place.name)}:
             if len(name) >= 3 or (len(name) == 2 and name != place.name):  # 和县 in 和县级: a 2-character full name is too often a word
-                if name not in _level_words():
+                if name not in lexicon.labels("level"):
                     out.setdefault(name, []).append(place)
     return out
 

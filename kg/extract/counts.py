@@ -66,11 +66,6 @@ def _formula_re() -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, labels)))
 
 
-@cache
-def _level_words() -> frozenset[str]:
-    return frozenset(a for c in lexicon.concepts("level") for a in c.aliases)
-
-
 def _is_count(q: Quantity, text: str, masked: list[tuple[int, int]]) -> bool:
     if any(s < q.end and q.start < e for s, e in masked):
         return False
@@ -180,7 +175,7 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
     norm, out = report.norm, []
     formula = _formula_re()
     measures = lexicon.matcher("measure")
-    levels = _level_words()
+    levels = lexicon.labels("level")
     for sent in sentences:
         text = norm[sent.start: sent.end]
         masked = [m.span() for m in formula.finditer(text)]

@@ -6,6 +6,7 @@ import re
 
 from kg import lexicon
 from kg.facts import Sentence
+from kg.numbers import parse_number
 from kg.report import Report
 
 _END = re.compile(r"[。！？!?]+[”」』]?|\n+")
@@ -30,10 +31,6 @@ N_YEARS = re.compile(rf"(?:过去|近|这|本届)?([{_CN_NUM}\d]{{1,2}})年(?:�
 UNKNOWN = re.compile(r"(?:近年|本届|本届任期|多年|几年|历年|长期)(?:来|以来)")
 
 
-def _n(s: str) -> int:
-    return int(s) if s.isdigit() else dict(zip("一二两三四五六七八九十", (1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10))).get(s, 0)
-
-
 def period_of(text: str, year: int | None) -> tuple[int, int] | bool | None:
     """The several years a sentence or heading speaks of: (first, last); False when it speaks of
     years it does not give (近年来); None when it names no period."""
@@ -45,7 +42,7 @@ def period_of(text: str, year: int | None) -> tuple[int, int] | bool | None:
         return int(m[1]), year
     m = N_YEARS.search(text)
     if m and year:
-        n = _n(m[1] or m[2])
+        n = int(parse_number(m[1] or m[2]))
         if 2 <= n <= 10:
             return year - n + 1, year
     if UNKNOWN.search(text):
