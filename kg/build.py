@@ -7,18 +7,24 @@ rebuild after editing one report redo only that report.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import signal
+import stat
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kg import lexicon, views
 from kg.extract import VERSION, extract
 from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, report_graph, report_iri, split_entities
-from kg.report import ReadError, read
+from kg.report import ReadError, read, shown
 from kg.store import OxigraphStore
 from kg.validate import keep_conforming
 from kg.views import Views
@@ -26,8 +32,10 @@ from kg.views import Views
 TEXT_SUFFIXES = {".txt", ".text", ".html", ".htm"}
 EXIT_OK, EXIT_INVALID, EXIT_PARTIAL = 0, 1, 3
 COMPACT_AFTER_QUADS = 1_000_000  # compacting costs seconds to minutes: worth it after a large load, not after one edit
+LOCK = ".lock"  # held by the build that writes to the folder
 REJECTED = "rejected.jsonl"  # one JSON object per fact kept out (or warned about): report, fact, shape, message, quote
 CHUNK = 8  # reports per task sent to a worker: a few MB of results each
+FILE_TIMEOUT = 300.0  # seconds per file: an 8 MB report takes under a minute
 AHEAD = 4  # tasks in flight per worker: results wait in memory only that long
 
 
@@ -54,7 +62,7 @@ class FileResult:
 class BuildResult:
     out: str
     files: list[FileResult]
-    skipped: list[str] = field(default_factory=list)  # files in the folders that are not text or HTML
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): what the folders hold and the build does not take
 
     @property
     def failed(self) -> list[FileResult]:
@@ -78,7 +86,7 @@ class BuildResult:
         built = [f for f in self.files if f.ok]
         if not self.files:
             return (f"no report files (.txt, .text, .html, .htm) found: nothing built into {self.out}"
-                    + (f"; skipped {', '.join(self.skipped[:10])}" if self.skipped else ""))
+                    + (f"; skipped {', '.join(shown(p) for p, _ in self.skipped[:10])}" if self.skipped else ""))
         lines = [f"built {len(built)} of {len(self.files)} report(s) into {self.out} "
                  f"({sum(f.triples for f in built)} triples, {sum(f.facts for f in built)} facts, "
                  f"{sum(f.cached for f in built)} unchanged)"]
@@ -88,74 +96,150 @@ class BuildResult:
             lines.append(f"{len(kept_out)} fact(s) kept out of the graph and {len(warned)} warning(s), "
                          f"each in {Path(self.out) / REJECTED}:")
             lines.extend(f"    {r['source']}: {r['severity']}: {r['message']} «{r['quote'][:50]}»" for r in (kept_out + warned)[:20])
-        if self.skipped:
-            lines.append(f"skipped {len(self.skipped)} file(s) that are not text or HTML (name one to try it): "
-                         + ", ".join(self.skipped[:10]) + (" …" if len(self.skipped) > 10 else ""))
+        by_reason: dict[str, list[str]] = {}
+        for path, reason in self.skipped:
+            by_reason.setdefault(reason, []).append(shown(path))
+        for reason, names in sorted(by_reason.items()):
+            lines.append(f"skipped {len(names)} ({reason}): " + ", ".join(names[:10]) + (" …" if len(names) > 10 else ""))
         for f in self.failed:
-            where = f"{f.path}:{f.line}" if f.line else f.path
+            where = f"{shown(f.path)}:{f.line}" if f.line else shown(f.path)
             lines.append(f"FAILED {where}: {f.error}")
             lines.extend(f"    {v}" for v in f.violations[:20])
         return "\n".join(lines)
 
 
-def collect(paths: Iterable[str | Path], skipped: list[Path] | None = None) -> list[Path]:
+def collect(paths: Iterable[str | Path], skipped: list[tuple[str, str]] | None = None) -> list[Path]:
     """Report files under the given files and folders, in a stable order. Files named explicitly
-    are taken whatever their suffix; in folders, text and HTML files (the others go to ``skipped``,
-    so that they can be named)."""
+    are taken whatever their suffix (read() says why one is not a report); in folders, regular text
+    and HTML files. What a folder holds and the build does not take (other formats, FIFOs and
+    devices, folders it cannot list) goes to ``skipped`` with the reason, so that it can be named."""
     out: list[Path] = []
+    skip = skipped if skipped is not None else []
     for p in map(Path, paths):
-        if p.is_dir():
-            found = sorted(q for q in p.rglob("*") if not q.is_dir() and not q.name.startswith("."))
-            out.extend(q for q in found if q.suffix.lower() in TEXT_SUFFIXES)
-            if skipped is not None:
-                skipped.extend(q for q in found if q.suffix.lower() not in TEXT_SUFFIXES)
-        else:
+        if not p.is_dir():
             out.append(p)
+            continue
+        found: list[Path] = []
+        for root, dirs, names in os.walk(p, onerror=lambda e: skip.append((e.filename, f"cannot list: {e.strerror}"))):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            found.extend(Path(root, n) for n in names if not n.startswith("."))
+        for q in sorted(found):
+            if q.suffix.lower() not in TEXT_SUFFIXES:
+                skip.append((str(q), "not a text or HTML file"))
+            elif (kind := _not_regular(q)) is not None:
+                skip.append((str(q), kind))
+            else:
+                out.append(q)
     return out
 
 
-def process(path: str, check: bool = True) -> tuple[FileResult, str | None, dict[str, str]]:
+def _not_regular(p: Path) -> str | None:
+    """Why a path is not a file to read (a FIFO would block the build, a device never ends), or None."""
+    try:
+        mode = p.stat().st_mode
+    except OSError:
+        return None  # a dangling link or a link loop: read() fails it, by name
+    if stat.S_ISREG(mode):
+        return None
+    return next((what for test, what in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                                         (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                                         (stat.S_ISDIR, "a folder")) if test(mode)), "not a regular file") + ", not a report file"
+
+
+class FileTimeout(Exception):
+    """One file took longer than the build's time limit per file."""
+
+
+@contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Stop the work on one file after ``seconds`` (a SIGALRM timer: only in a process's main
+    thread, which is where the build and its workers run; elsewhere there is no limit)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise FileTimeout(f"stopped after the {seconds:g} s limit per file (--file-timeout)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def process(path: str, check: bool = True, limit: float | None = FILE_TIMEOUT) -> tuple[FileResult, str | None, dict[str, str]]:
     """One report end to end: its result, its N-Triples and the rows of the materialised queries
     (kg.views). Never raises: failures come back in the FileResult."""
     try:
-        report = read(path)
-        x = extract(report)
-        g = report_graph(x)
-        res = FileResult(path, True, str(graph_iri(report)), report.checksum, 0, len(x.facts))
-        if check:
-            v, notes = keep_conforming(g, str(report_iri(report)))
-            res.rejected = [{"source": Path(path).name, **asdict(n)} for n in notes]
-            res.facts -= len({n.fact for n in notes if n.severity == "Violation"})
-            if not v.conforms:
-                res.ok, res.error = False, f"{len(v.violations)} SHACL violation(s) of the report itself"
-                res.violations = [str(x) for x in v.violations]
-                return res, None, {}
-        res.triples = len(g)
-        nt = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
-        return res, nt, views.answer(nt)
+        with _time_limit(limit):
+            report = read(path)
+            x = extract(report)
+            g = report_graph(x)
+            res = FileResult(path, True, str(graph_iri(report)), report.checksum, 0, len(x.facts))
+            if check:
+                v, notes = keep_conforming(g, str(report_iri(report)))
+                res.rejected = [{"source": shown(Path(path).name), **asdict(n)} for n in notes]
+                res.facts -= len({n.fact for n in notes if n.severity == "Violation"})
+                if not v.conforms:
+                    res.ok, res.error = False, f"{len(v.violations)} SHACL violation(s) of the report itself"
+                    res.violations = [str(x) for x in v.violations]
+                    return res, None, {}
+            res.triples = len(g)
+            nt = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
+            return res, nt, views.answer(nt)
     except ReadError as e:
         return FileResult(path, False, error=e.reason, line=e.line), None, {}
+    except FileTimeout as e:
+        return FileResult(path, False, error=str(e)), None, {}
+    except MemoryError:
+        return FileResult(path, False, error="out of memory while building this file"), None, {}
     except Exception as e:
         return FileResult(path, False, error=f"{type(e).__name__}: {e}"), None, {}
 
 
-def _process_many(paths: list[str], check: bool) -> list[tuple[FileResult, str | None, dict[str, str]]]:
-    return [process(p, check) for p in paths]
+Processed = tuple[FileResult, str | None, dict[str, str]]
 
 
-def _in_parallel(paths: list[str], check: bool, jobs: int) -> Iterator[tuple[FileResult, str | None, dict[str, str]]]:
+def _process_many(paths: list[str], check: bool, limit: float | None) -> list[Processed]:
+    return [process(p, check, limit) for p in paths]
+
+
+def _in_parallel(paths: list[str], check: bool, jobs: int, limit: float | None) -> Iterator[Processed]:
     """``process`` over the paths in worker processes, results in the paths' order. Only a few small
     tasks are in flight: when the store takes longer than the workers, they wait instead of piling up
     results (one large chunk per worker held gigabytes at 30,000 reports and reached the main process
-    in bursts)."""
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending: deque[Future] = deque()
-        for i in range(0, len(paths), CHUNK):
-            pending.append(pool.submit(_process_many, paths[i:i + CHUNK], check))
-            if len(pending) >= jobs * AHEAD:
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
+    in bursts). A worker that dies (killed, out of memory) breaks the pool: the unfinished chunks are
+    tried again one file per process, so that only the file that kills its process fails, by name."""
+    chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    done = 0
+    while done < len(chunks):
+        try:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                pending: deque[Future] = deque()
+                for chunk in chunks[done:]:
+                    pending.append(pool.submit(_process_many, chunk, check, limit))
+                    if len(pending) >= jobs * AHEAD:
+                        yield from pending.popleft().result()
+                        done += 1
+                while pending:
+                    yield from pending.popleft().result()
+                    done += 1
+        except BrokenProcessPool:
+            for path in chunks[done]:
+                yield _alone(path, check, limit)
+            done += 1
+
+
+def _alone(path: str, check: bool, limit: float | None) -> Processed:
+    """One file in a process of its own: a file that kills its worker fails alone."""
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(process, path, check, limit).result()
+    except BrokenProcessPool:
+        return FileResult(path, False, error="the process building this file died (killed, or out of memory)"), None, {}
 
 
 def _cache_path(out: Path) -> Path:
@@ -163,17 +247,48 @@ def _cache_path(out: Path) -> Path:
 
 
 def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1, check: bool = True,
-          progress: Callable[[FileResult], None] | None = None) -> BuildResult:
-    """Build report files and folders into ``out/store`` (and its views); ``progress`` is called once per file."""
+          progress: Callable[[FileResult], None] | None = None, file_timeout: float | None = FILE_TIMEOUT) -> BuildResult:
+    """Build report files and folders into ``out/store`` (and its views); ``progress`` is called once
+    per file. One build at a time writes to a folder: a second one stops with BuildError."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise BuildError(f"--out {out} is a file, not a build folder")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BuildError(f"--out {out}: cannot create the build folder ({e.strerror or e})") from e
+    with _writer_lock(out):
+        return _build(list(paths), out, jobs, check, progress, file_timeout)
+
+
+@contextmanager
+def _writer_lock(out: Path) -> Iterator[None]:
+    """An exclusive lock on the build folder for the whole build (released by the kernel if the
+    build is killed, so a kill never leaves a folder locked)."""
+    try:
+        fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise BuildError(f"--out {out}: cannot write there ({e.strerror or e})") from e
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            raise BuildError(f"another build (pid {other or '?'}) is writing to {out}: wait for it to finish") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _build(paths: list[str | Path], out: Path, jobs: int, check: bool,
+           progress: Callable[[FileResult], None] | None, file_timeout: float | None) -> BuildResult:
     store = OxigraphStore(out / "store")
-    skipped: list[Path] = []
+    skipped: list[tuple[str, str]] = []
     files = collect(paths, skipped)
     cache_file = _cache_path(out)
-    cache = json.loads(cache_file.read_text()) if cache_file.exists() else {}
+    cache = _read_cache(cache_file)
     if cache.get("_extractor") != VERSION:
         cache = {"_extractor": VERSION}
     in_store = set(store.graphs()) - {ONTOLOGY_GRAPH, ENTITIES_GRAPH}
@@ -222,11 +337,11 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
         for key in [k for k in cache if k != "_extractor" and k not in present and k.startswith(tuple(folders))]:
             forget(key)  # deleted from a folder that is built again: its facts go too
         if jobs > 1 and len(todo) > 1:
-            for res, nt, rows in _in_parallel(todo, check, jobs):
+            for res, nt, rows in _in_parallel(todo, check, jobs, file_timeout):
                 done(res, nt, rows)
         else:
             for path in todo:
-                done(*process(path, check))
+                done(*process(path, check, file_timeout))
     store.replace_graph(ONTOLOGY_GRAPH, bind_prefixes(lexicon.ontology_graph()))
     if loader.loaded >= COMPACT_AFTER_QUADS:
         store.optimize()
@@ -237,12 +352,28 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
     answered.stamp(store.path if answered.graphs() == in_store else None)
     answered.commit()  # after the store is closed: views never claim a graph the store may not have
     answered.close()
-    cache_file.write_text(json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))
+    _write_atomic(cache_file, json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))
     results.sort(key=lambda r: r.path)
-    result = BuildResult(str(out), results, [str(p) for p in skipped])
-    (out / REJECTED).write_text("".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in result.rejected),
-                                encoding="utf-8")
+    result = BuildResult(str(out), results, skipped)
+    _write_atomic(out / REJECTED, "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in result.rejected))
     return result
+
+
+def _read_cache(path: Path) -> dict:
+    """The cache of the last build; one that cannot be read (cut short by a full disk) is started over."""
+    try:
+        cache = json.loads(path.read_text(encoding="utf-8", errors="surrogateescape"))
+    except (OSError, ValueError):
+        return {}
+    return cache if isinstance(cache, dict) else {}
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write beside, then rename: a kill leaves the old file or the new one, never half of one. A file
+    name that is not UTF-8 keeps its bytes (surrogateescape)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8", errors="surrogateescape")
+    os.replace(tmp, path)
 
 
 def _key(p: str | Path) -> str:

@@ -36,7 +36,8 @@ def _open(store: Path, endpoint: str | None):
 @app.command()
 def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files or folders")] = None,
           out: Annotated[Path, typer.Option("--out", help="build folder")] = Path("build"),
-          jobs: Annotated[int, typer.Option("--jobs", "-j", help="worker processes")] = 1,
+          jobs: Annotated[int, typer.Option("--jobs", "-j", help="worker processes", min=1)] = 1,
+          file_timeout: Annotated[float, typer.Option("--file-timeout", help="seconds one file may take (0: no limit)", min=0)] = 300.0,
           quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False) -> None:
     """Build reports into a validated graph store. Exit 0: all built; 3: some files failed, the rest
     were built; 1: nothing could be built."""
@@ -53,7 +54,7 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
             bar.tick(note=("" if r.ok else "FAILED ") + Path(r.path).name)
 
     try:
-        result = run(paths, out, jobs=jobs, progress=progress)
+        result = run(paths, out, jobs=jobs, progress=progress, file_timeout=file_timeout or None)
     except BuildError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(1) from None
@@ -125,6 +126,7 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
           fmt: Annotated[str, typer.Option("--format", "-f", help="table|csv|json")] = "table",
           timeout: Annotated[float | None, typer.Option("--timeout", help="seconds")] = 60.0,
           allow_update: Annotated[bool, typer.Option("--allow-update", help="run a SPARQL UPDATE from --file")] = False,
+          allow_service: Annotated[bool, typer.Option("--allow-service", help="let the query call other servers (SERVICE)")] = False,
           store: StoreOpt = Path("build"), endpoint: EndpointOpt = None) -> None:
     """Run a stored query (values bound, never pasted) or a .rq file; read-only unless --allow-update."""
     values = {}
@@ -153,7 +155,9 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
             sparql = queries.get(name).bind(values)
         else:
             _fail("give a stored query name or --file", 2)
-        rows = _open(store, endpoint).store.query(sparql, timeout=timeout)
+        graph = _open(store, endpoint)
+        graph.store.allow_service = allow_service
+        rows = graph.store.query(sparql, timeout=timeout)
     except (KeyError, queries.ParamError) as e:
         _fail(str(e).strip("'\""), 2)
     except StoreError as e:
@@ -270,17 +274,26 @@ def push_cmd(endpoint: Annotated[str, typer.Option("--endpoint", help="SPARQL qu
 
 
 @app.command()
-def serve(store: StoreOpt = Path("build"), port: Annotated[int, typer.Option("--port")] = 7878) -> None:
-    """Serve the built store read-only over SPARQL with Oxigraph's server."""
-    from kg.server import serve_command
+def serve(store: StoreOpt = Path("build"),
+          port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port)")] = 7878,
+          host: Annotated[str, typer.Option("--bind", help="address to listen on")] = "127.0.0.1",
+          cors: Annotated[bool, typer.Option("--cors", help="allow cross-origin requests from web pages")] = False,
+          timeout: Annotated[float | None, typer.Option("--timeout", min=1, help="seconds a query may run")] = 60.0,
+          allow_service: Annotated[bool, typer.Option("--allow-service", help="let queries call other servers (SERVICE)")] = False) -> None:
+    """Serve the built store read-only over the SPARQL 1.1 Protocol (Oxigraph's server) until Ctrl-C."""
+    from kg.server import ServeError
+    from kg.server import serve as run
 
-    cmd = serve_command(store / "store" if (store / "store").is_dir() else store, port)
-    typer.echo(f"SPARQL endpoint: http://127.0.0.1:{port}/query\n"
-               f"try: curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}' "
-               f"http://127.0.0.1:{port}/query")
-    import os
+    def ready(url: str) -> None:
+        typer.echo(f"SPARQL endpoint: {url}\n"
+                   f"try: curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}' {url}")
 
-    os.execvp(cmd[0], cmd)
+    try:
+        run(store / "store" if (store / "store").is_dir() else store, host, port, cors, timeout, allow_service, ready)
+    except ServeError as e:
+        _fail(str(e), 2)
+    except KeyboardInterrupt:
+        typer.echo("stopped")
 
 
 def main() -> None:

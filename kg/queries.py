@@ -27,6 +27,15 @@ class ParamError(ValueError):
     """A parameter value that is not allowed, with the reason."""
 
 
+def _is_text(value: str) -> bool:
+    """False for a command-line argument whose bytes were not UTF-8 (Python keeps them as surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -43,6 +52,8 @@ class Param:
         >>> Param("mechanism", "concept:mechanism").term("dual-contact")
         '<https://w3id.org/npc-kg/mechanism/dual-contact>'
         """
+        if isinstance(value, str) and not _is_text(value):
+            raise ParamError(f"{self.name} is not valid UTF-8 text: {value.encode('utf-8', 'surrogateescape')!r}")
         if self.allowed and str(value) not in self.allowed:
             raise ParamError(f"{self.name}={value!r} is not one of: {', '.join(self.allowed)}")
         if self.type in ("string", "label"):
@@ -94,6 +105,32 @@ class StoredQuery:
         row = " ".join(p.term(v) for p, v in bound)
         block = f"\n  VALUES ({names}) {{ ({row}) }}\n"
         return self.text[: m.end()] + block + self.text[m.end():]
+
+
+# What a SERVICE keyword may hide in: strings, IRIs and comments (in this order at each position).
+_SKIPPED = r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
+_SERVICE = re.compile(rf"(?:{_SKIPPED})|(?<![\w?$:])(SERVICE)(?![\w:-])", re.IGNORECASE)
+
+
+class ServiceRefused(ParamError):
+    """A query that would make the store call another server (SPARQL SERVICE)."""
+
+
+def uses_service(sparql: str) -> bool:
+    """Whether a query calls another endpoint with SERVICE (not a variable, IRI, string or comment
+    that spells the word).
+
+    >>> uses_service('SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }'), uses_service('SELECT ?service { ?s <urn:SERVICE> "SERVICE" } # SERVICE')
+    (True, False)
+    """
+    return any(m.group(1) for m in _SERVICE.finditer(sparql))
+
+
+def refuse_service(sparql: str, allowed: bool = False) -> None:
+    """Queries stay local: a SERVICE call would send the query's data to another server and print
+    what comes back (or read file: and data: URLs), so it runs only when the user opts in."""
+    if not allowed and uses_service(sparql):
+        raise ServiceRefused("the query calls another server with SERVICE: refused (opt in with --allow-service)")
 
 
 def strip_comments(text: str) -> str:

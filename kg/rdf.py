@@ -17,7 +17,7 @@ from kg import lexicon
 from kg.extract import VERSION, Extraction
 from kg.facts import Activity, Count, Evidence, Law, Practice
 from kg.places import Place, gazetteer
-from kg.report import Report
+from kg.report import Report, shown
 
 NPC = lexicon.NPC
 ID = Namespace(lexicon.BASE + "id/")
@@ -139,7 +139,7 @@ def report_graph(x: Extraction) -> Graph:
     g.add((rep, RDF.type, NPC.Report))
     g.add((rep, RDF.type, PROV.Entity))
     g.add((rep, DCTERMS.title, Literal(r.title, lang="zh")))
-    g.add((rep, NPC.sourceFile, Literal(Path(r.path).name)))
+    g.add((rep, NPC.sourceFile, Literal(shown(Path(r.path).name))))  # a name that is not UTF-8 stays printable
     g.add((rep, NPC.checksum, Literal(r.checksum)))
     g.add((rep, NPC.genre, lexicon.SCHEMES["genre"][r.genre]))
     g.add((rep, NPC.extractor, Literal(VERSION)))

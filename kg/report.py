@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from array import array
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -26,12 +27,17 @@ MAX_BYTES = 8 * 1024 * 1024
 NATIONAL = Place("000000", "中华人民共和国", "national", "")
 
 
+def shown(path: str | Path) -> str:
+    """A path as it can be printed: bytes of a file name that are not UTF-8 written as \\xff."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 class ReadError(Exception):
     """A file that cannot be read as a report; the message says why, with the line where known."""
 
     def __init__(self, path: str | Path, reason: str, line: int | None = None) -> None:
         self.path, self.reason, self.line = str(path), reason, line
-        where = f"{self.path}:{line}" if line else self.path
+        where = f"{shown(self.path)}:{line}" if line else shown(self.path)
         super().__init__(f"{where}: {reason}")
 
 
@@ -269,13 +275,21 @@ class Report:
 
 
 def read(path: str | Path, max_bytes: int = MAX_BYTES) -> Report:
-    """Read one report file; ReadError with the reason when it is not one."""
+    """Read one report file; ReadError with the reason when it is not one. Only a regular file is
+    opened (a FIFO would wait for a writer, a device never ends) and no more than ``max_bytes``
+    are read, whatever the size the file claims."""
     p = Path(path)
     try:
-        size = p.stat().st_size
-        if size > max_bytes:
+        st = p.stat()
+        mode = st.st_mode
+        if not stat.S_ISREG(mode):
+            raise ReadError(p, "a folder, not a report file" if stat.S_ISDIR(mode) else
+                            "not a regular file (a FIFO, device or socket): only files are read")
+        with p.open("rb") as f:
+            data = f.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            size = max(st.st_size, len(data))
             raise ReadError(p, f"{size / 1e6:.1f} MB is larger than the {max_bytes / 1e6:.0f} MB limit for one report")
-        data = p.read_bytes()
     except ReadError:
         raise
     except OSError as e:

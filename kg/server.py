@@ -1,15 +1,33 @@
 """Oxigraph's SPARQL server (the ``oxigraph`` executable from PyPI), started for ``kg serve``
-and for the integration tests."""
+and for the integration tests.
+
+``kg serve`` puts a small proxy in front of it: Oxigraph follows SPARQL SERVICE calls, and a
+server that anyone on the network can query must not fetch other URLs on their behalf.
+"""
 
 from __future__ import annotations
 
+import http.client
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from kg.queries import uses_service
+
+MAX_REQUEST = 10 * 1024 * 1024  # bytes of one request body: a query, not a data upload
+_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
+        "proxy-connection", "content-length", "host"}
+
+
+class ServeError(Exception):
+    """``kg serve`` cannot start; the message says why."""
 
 
 def oxigraph_executable() -> str:
@@ -21,9 +39,21 @@ def oxigraph_executable() -> str:
     return found
 
 
-def serve_command(location: str | Path, port: int, read_only: bool = True) -> list[str]:
+def serve_command(location: str | Path, port: int, read_only: bool = True, cors: bool = False,
+                  timeout: float | None = None) -> list[str]:
     verb = "serve-read-only" if read_only else "serve"
-    return [oxigraph_executable(), verb, "--location", str(location), "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+    return [oxigraph_executable(), verb, "--location", str(location), "--bind", f"127.0.0.1:{port}", "--union-default-graph",
+            *(["--cors"] if cors else []), *(["--timeout-s", str(max(1, round(timeout)))] if timeout else [])]
+
+
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM when the process that started it dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def free_port() -> int:
@@ -35,8 +65,9 @@ def free_port() -> int:
 class OxigraphServer:
     """A writable Oxigraph server on 127.0.0.1 and a free port, for tests and local pushes."""
 
-    def __init__(self, location: str | Path, port: int | None = None) -> None:
+    def __init__(self, location: str | Path, port: int | None = None, read_only: bool = False, **options: object) -> None:
         self.location, self.port = Path(location), port or free_port()
+        self.read_only, self.options = read_only, options
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -44,19 +75,21 @@ class OxigraphServer:
         return f"http://127.0.0.1:{self.port}/query"
 
     def start(self, timeout: float = 20.0) -> OxigraphServer:
-        self.location.mkdir(parents=True, exist_ok=True)
-        self.proc = subprocess.Popen(serve_command(self.location, self.port, read_only=False),
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if not self.read_only:
+            self.location.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(serve_command(self.location, self.port, self.read_only, **self.options),  # type: ignore[arg-type]
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"oxigraph exited: {self.proc.stderr.read().decode(errors='replace')}")
+                raise ServeError(f"oxigraph exited: {self.proc.stderr.read().decode(errors='replace').strip()[-500:]}")
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=1).close()
                 return self
             except OSError:
                 time.sleep(0.05)
-        raise TimeoutError(f"oxigraph did not answer on port {self.port} within {timeout} s")
+        self.stop()
+        raise ServeError(f"oxigraph did not answer on port {self.port} within {timeout} s")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -73,3 +106,87 @@ class OxigraphServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def query_of(path: str, content_type: str, body: bytes) -> str:
+    """The SPARQL text of a Protocol request (GET ?query=, POST form, or POST sparql-query), or ""."""
+    found = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query, errors="replace").get("query", [])
+    if content_type == "application/x-www-form-urlencoded":
+        found += urllib.parse.parse_qs(body.decode("latin-1"), encoding="utf-8", errors="replace").get("query", [])
+    elif content_type == "application/sparql-query":
+        found.append(body.decode("utf-8", "replace"))
+    return "\n".join(found)
+
+
+class _Guard(BaseHTTPRequestHandler):
+    """Relays requests to the Oxigraph server behind it, except queries that call SERVICE."""
+
+    upstream: tuple[str, int] = ("127.0.0.1", 0)
+    allow_service = False
+    timeout_s: float | None = None
+
+    def do_GET(self) -> None:
+        self._relay()
+
+    do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def _relay(self) -> None:
+        self.close_connection = True
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return self.send_error(400, "bad Content-Length")
+        if length > MAX_REQUEST:
+            return self.send_error(413, f"a request body over {MAX_REQUEST} bytes")
+        body = self.rfile.read(length) if length > 0 else b""
+        if not self.allow_service and uses_service(query_of(self.path, self.headers.get_content_type(), body)):
+            return self.send_error(403, "SERVICE refused: this server does not call other servers")
+        conn = http.client.HTTPConnection(*self.upstream, timeout=(self.timeout_s or 3600) + 5)
+        try:
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
+            conn.request(self.command, self.path, body=body if length else None, headers=headers)
+            resp = conn.getresponse()
+            self.send_response(resp.status, resp.reason)
+            for k, v in resp.getheaders():
+                if k.lower() not in _HOP:
+                    self.send_header(k, v)
+            self.end_headers()
+            while chunk := resp.read(1 << 16):
+                self.wfile.write(chunk)
+        except OSError:
+            pass  # the client went away, or the server behind stopped: nothing left to answer
+        finally:
+            conn.close()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def serve(location: str | Path, host: str = "127.0.0.1", port: int = 7878, cors: bool = False,
+          timeout: float | None = None, allow_service: bool = False, ready=None) -> None:
+    """``kg serve``: the store read-only over the SPARQL Protocol until interrupted. ``ready`` is
+    called with the query URL once it answers."""
+    location = Path(location)
+    if not (location / "CURRENT").exists():
+        raise ServeError(f"no built store at {location}: run `kg build` first")
+    try:
+        front = ThreadingHTTPServer((host, port), _Guard)
+    except (OSError, OverflowError) as e:
+        raise ServeError(f"cannot listen on {host}:{port}: {getattr(e, 'strerror', None) or e}") from e
+    front.daemon_threads = True
+    previous = signal.signal(signal.SIGTERM, _stop)  # a plain SIGTERM would leave the Oxigraph server running
+    try:
+        with OxigraphServer(location, read_only=True, cors=cors, timeout=timeout) as back:
+            handler = type("Guard", (_Guard,), {"upstream": ("127.0.0.1", back.port), "allow_service": allow_service,
+                                                "timeout_s": timeout})
+            front.RequestHandlerClass = handler
+            if ready:
+                ready(f"http://{host}:{front.server_address[1]}/query")
+            front.serve_forever()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        front.server_close()
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

@@ -12,6 +12,7 @@ import os
 import re
 import threading
 import time
+import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rdflib import Dataset, Graph, URIRef
+
+from kg.queries import refuse_service, uses_service
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -101,6 +104,7 @@ def with_timeout(fn, timeout: float | None, what: str = "query"):
         try:
             box["value"] = fn()
         except BaseException as e:
+            traceback.clear_frames(e.__traceback__)  # pyoxigraph's results must be dropped in the thread that made them
             box["error"] = e
 
     t = threading.Thread(target=run, daemon=True)
@@ -114,9 +118,13 @@ def with_timeout(fn, timeout: float | None, what: str = "query"):
 
 
 def _check_syntax(sparql: str) -> None:
-    """Parse the query with Oxigraph's parser (read-only: an UPDATE is not a query)."""
+    """Parse the query with Oxigraph's parser (read-only: an UPDATE is not a query). Parsing means
+    running it on an empty store, which would make a SERVICE call: such a query (allowed by the
+    user) is left to the server to check."""
     import pyoxigraph
 
+    if uses_service(sparql):
+        return
     try:
         pyoxigraph.Store().query(sparql)
     except SyntaxError as e:
@@ -196,6 +204,8 @@ class BatchLoader:
 class OxigraphStore:
     """Embedded Oxigraph: on disk when given a folder, in memory otherwise."""
 
+    allow_service = False  # SERVICE calls to other servers only when the user opts in (kg.queries.refuse_service)
+
     def __init__(self, path: str | Path | None = None, read_only: bool = False, views: bool = True) -> None:
         import pyoxigraph
 
@@ -266,6 +276,8 @@ class OxigraphStore:
         self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.DefaultGraph())
 
     def query(self, sparql: str, timeout: float | None = None) -> Rows:
+        refuse_service(sparql, self.allow_service)
+
         def run() -> Rows:
             rows = self._from_views(sparql)
             return self._query(sparql) if rows is None else rows
@@ -275,13 +287,18 @@ class OxigraphStore:
     def _from_views(self, sparql: str) -> Rows | None:
         if not self.use_views or self.views_path is None or not self.views_path.exists():
             return None
+        import sqlite3
+
         from kg import views
 
-        v = views.Views(self.views_path, read_only=True)
         try:
-            return v.rows(sparql, self.path)
-        finally:
-            v.close()
+            v = views.Views(self.views_path, read_only=True)
+            try:
+                return v.rows(sparql, self.path)
+            finally:
+                v.close()
+        except sqlite3.OperationalError:  # a build is writing them ("database is locked"): the store answers
+            return None
 
     def update(self, sparql: str) -> None:
         """SPARQL UPDATE; only on a store opened for writing (``kg query --allow-update``)."""
@@ -361,6 +378,8 @@ class OxigraphStore:
 class MemoryStore:
     """rdflib in memory: for notebooks and small graphs."""
 
+    allow_service = False  # SERVICE calls to other servers only when the user opts in (kg.queries.refuse_service)
+
     def __init__(self) -> None:
         self.ds = Dataset(default_union=True)
 
@@ -371,6 +390,7 @@ class MemoryStore:
             ctx.add(t)
 
     def query(self, sparql: str, timeout: float | None = None) -> Rows:
+        refuse_service(sparql, self.allow_service)
         return with_timeout(lambda: self._query(sparql), timeout)
 
     def update(self, sparql: str) -> None:
@@ -406,10 +426,16 @@ class MemoryStore:
 class RemoteStore:
     """Any SPARQL 1.1 server. ``endpoint`` is the query URL; the Graph Store URL defaults to
     Oxigraph's layout (…/query → …/store). Credentials come from the environment only:
-    NPC_KG_TOKEN (bearer) or NPC_KG_USER and NPC_KG_PASSWORD (basic)."""
+    NPC_KG_TOKEN (bearer) or NPC_KG_USER and NPC_KG_PASSWORD (basic), sent to the endpoint's own
+    origin only (a redirect elsewhere goes without them)."""
+
+    allow_service = False
 
     def __init__(self, endpoint: str, graph_store: str | None = None, update: str | None = None,
                  timeout: float = 60.0, retries: int = 4, backoff: float = 0.5) -> None:
+        for url in (endpoint, graph_store, update):
+            if url is not None and not _is_http(url):
+                raise StoreError(f"{url!r} is not an http(s) URL: endpoints are SPARQL servers, not files or data")
         self.endpoint = endpoint
         base = endpoint.rsplit("/", 1)[0] if endpoint.endswith(("/query", "/sparql")) else endpoint
         self.graph_store = graph_store or base + "/store"
@@ -432,7 +458,7 @@ class RemoteStore:
         for attempt in range(self.retries + 1):
             req = urllib.request.Request(url, data=data, method=method, headers={**self._headers(), **headers})
             try:
-                with urllib.request.urlopen(req, timeout=timeout or self.timeout) as resp:
+                with _OPENER.open(req, timeout=timeout or self.timeout) as resp:
                     return resp.read()
             except urllib.error.HTTPError as e:
                 body = e.read().decode("utf-8", "replace")[:500]
@@ -448,11 +474,17 @@ class RemoteStore:
         raise StoreError(f"{last} (gave up after {self.retries + 1} attempts)")
 
     def query(self, sparql: str, timeout: float | None = None) -> Rows:
+        refuse_service(sparql, self.allow_service)
         _check_syntax(sparql)
         body = urllib.parse.urlencode({"query": sparql}).encode()
         raw = self._request("POST", self.endpoint, body, {
             "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"}, timeout)
-        data = json.loads(raw)
+        try:
+            data = json.loads(raw)
+            data["boolean"] if "boolean" in data else (data["head"]["vars"], data["results"]["bindings"])
+        except (ValueError, KeyError, TypeError) as e:
+            what = "a web page" if raw.lstrip()[:1] == b"<" else f"{len(raw)} bytes of something else"
+            raise StoreError(f"{self.endpoint} answered {what}, not SPARQL JSON results: is it a SPARQL query endpoint?") from e
         if "boolean" in data:
             return Rows(["result"], [(data["boolean"],)])
         names = data["head"]["vars"]
@@ -481,6 +513,30 @@ class RemoteStore:
     def triple_count(self, graph_iri: str | None = None) -> int:
         where = f"GRAPH <{graph_iri}> {{ ?s ?p ?o }}" if graph_iri else "GRAPH ?g { ?s ?p ?o }"
         return int(self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}").rows[0]["n"])
+
+
+def _is_http(url: str) -> bool:
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect to http(s) only, and without the credentials when it leaves the origin
+    they were given for (urllib would forward the Authorization header anywhere)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        if not _is_http(newurl):
+            raise StoreError(f"{req.full_url} redirected to {newurl!r}: only http(s) is followed")
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        origin = lambda u: urllib.parse.urlsplit(u)[:2]  # noqa: E731
+        if new is not None and origin(newurl) != origin(req.full_url):
+            for h in ("Authorization", "Cookie"):
+                new.headers.pop(h, None)
+                new.unredirected_hdrs.pop(h, None)
+        return new
+
+
+_OPENER = urllib.request.build_opener(_SameOriginRedirects)
 
 
 @dataclass

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
 from conftest import SEEDS, answer_multiset
@@ -13,6 +16,8 @@ from kg import queries, views
 from kg.build import build
 from kg.server import OxigraphServer, free_port
 from kg.store import RemoteStore, StoreError, push
+
+KG = os.path.join(os.path.dirname(sys.executable), "kg")
 
 
 @pytest.fixture
@@ -86,12 +91,11 @@ def test_unreachable_server_is_a_clear_error(tmp_path):
         remote.query("ASK {}")
 
 
-def test_kg_serve_answers_read_only(tmp_path):
+def test_kg_serve_answers_read_only_and_never_calls_other_servers(tmp_path):
     out = tmp_path / "b"
     build([SEEDS / "004_73afdd1df5b9533d.txt"], out)
     port = free_port()
-    kg_exe = os.path.join(os.path.dirname(sys.executable), "kg")
-    proc = subprocess.Popen([kg_exe, "serve", "--store", str(out), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([KG, "serve", "--store", str(out), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         remote = RemoteStore(f"http://127.0.0.1:{port}/query", retries=8, backoff=0.1)
         rows = remote.query(queries.get("counts").bind({"body": "绛县人大常委会", "measure": "council-of-chairpersons-meeting"})).rows
@@ -100,9 +104,117 @@ def test_kg_serve_answers_read_only(tmp_path):
         with pytest.raises(StoreError):
             RemoteStore(remote.endpoint, retries=0).update("DROP ALL")
         assert remote.triple_count() == before > 0
+        with _Recorder() as elsewhere:  # a server the SERVICE call would reach
+            service = f"SELECT * WHERE {{ SERVICE <{elsewhere.url}> {{ ?s ?p ?o }} }}"
+            for call in (lambda: urllib.request.urlopen(f"{remote.endpoint}?{urllib.parse.urlencode({'query': service})}"),
+                         lambda: urllib.request.urlopen(urllib.request.Request(
+                             remote.endpoint, data=service.encode(), headers={"Content-Type": "application/sparql-query"}))):
+                with pytest.raises(urllib.error.HTTPError) as refused:
+                    call()
+                assert refused.value.code == 403
+            remote.allow_service = True  # the client lets it through: the server still refuses
+            with pytest.raises(StoreError, match="HTTP 403"):
+                remote.query(service)
+            assert elsewhere.requests == []
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_kg_serve_without_a_store_or_with_a_bad_port_says_why(tmp_path):
+    got = subprocess.run([KG, "serve", "--store", str(tmp_path / "nowhere")], capture_output=True, text=True, timeout=60)
+    assert got.returncode == 2 and "no built store at" in got.stderr and "Traceback" not in got.stderr
+    out = tmp_path / "b"
+    build([SEEDS / "004_73afdd1df5b9533d.txt"], out)
+    with _Recorder() as taken:
+        got = subprocess.run([KG, "serve", "--store", str(out), "--port", str(taken.port)], capture_output=True, text=True, timeout=60)
+    assert got.returncode == 2 and f"cannot listen on 127.0.0.1:{taken.port}: Address already in use" in got.stderr
+
+
+class _Recorder:
+    """A local HTTP server that records what reaches it and answers with a web page."""
+
+    def __init__(self, redirect_to: str | None = None) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        requests = self.requests = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                requests.append((self.path, self.headers.get("Authorization")))
+                if redirect_to:
+                    self.send_response(302)
+                    self.send_header("Location", redirect_to)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(b"<html><body>Welcome</body></html>")
+
+            do_GET = do_POST
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_port
+        self.url = f"http://127.0.0.1:{self.port}/sparql"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_queries_stay_local_unless_the_user_opts_in(tmp_path, built):
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    with _Recorder() as elsewhere:
+        service = f"SELECT * WHERE {{ SERVICE <{elsewhere.url}> {{ ?s ?p ?o }} }}"
+        with pytest.raises(queries.ServiceRefused):
+            built.store.query(service)
+        rq = tmp_path / "q.rq"
+        rq.write_text(service, encoding="utf-8")
+        got = CliRunner().invoke(app, ["query", "--file", str(rq), "--store", str(built.store.path.parent)])
+        assert got.exit_code == 2 and "refused (opt in with --allow-service)" in got.output
+        assert elsewhere.requests == []
+        got = CliRunner().invoke(app, ["query", "--file", str(rq), "--allow-service", "--store", str(built.store.path.parent)])
+        assert elsewhere.requests  # opted in: the call is made (and the web page it gets is an error)
+    for url in ("file:///etc/passwd", "data:,x", "127.0.0.1:7878/query"):
+        with pytest.raises(StoreError, match="is not an http"):
+            RemoteStore(url)
+
+
+def test_an_endpoint_that_answers_a_web_page_is_a_clear_error():
+    with _Recorder() as page:
+        with pytest.raises(StoreError, match="answered a web page, not SPARQL JSON results"):
+            RemoteStore(page.url, retries=0).query("ASK {}")
+
+
+def test_credentials_never_follow_a_redirect_to_another_origin(monkeypatch):
+    monkeypatch.setenv("NPC_KG_TOKEN", "secret")
+    with _Recorder() as other, _Recorder(redirect_to=other.url) as first:
+        with pytest.raises(StoreError):
+            RemoteStore(first.url, retries=0).query("ASK {}")
+        assert first.requests == [("/sparql", "Bearer secret")]
+        assert other.requests == [("/sparql", None)]
+
+
+def test_a_parameter_that_is_not_utf8_is_a_clear_error(built):
+    """A real process: typer's test runner cannot pass arguments whose bytes are not UTF-8."""
+    with pytest.raises(queries.ParamError, match="not valid UTF-8 text"):
+        queries.get("counts").bind({"body": os.fsdecode(b"\xff\xfe")})
+    got = subprocess.run([KG, "query", "counts", "-p", os.fsdecode(b"body=\xb1\xa8"), "--store", str(built.store.path.parent)],
+                         capture_output=True, timeout=120)
+    assert got.returncode == 2 and b"not valid UTF-8 text" in got.stderr and b"Traceback" not in got.stderr
 
 
 def test_retries_on_5xx_then_succeeds():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import time
@@ -14,6 +15,8 @@ from kg.build import EXIT_PARTIAL, build
 from kg.cli import app
 from kg.report import ReadError, read
 from kg.store import MemoryStore, OxigraphStore, QueryTimeout
+
+build_module = importlib.import_module("kg.build")  # the name kg.build is also the function
 
 
 def test_symlink_loop_and_missing_file(tmp_path):
@@ -132,7 +135,8 @@ def test_an_empty_folder_a_file_as_out_and_skipped_files_are_said(tmp_path):
     shutil.copy(SEEDS / "004_73afdd1df5b9533d.txt", mixed / "a.txt")
     (mixed / "b.docx").write_bytes(b"PK\x03\x04")
     result = build([mixed], tmp_path / "m")
-    assert result.exit_code == 0 and result.skipped == [str(mixed / "b.docx")] and "b.docx" in result.summary()
+    assert result.exit_code == 0 and result.skipped == [(str(mixed / "b.docx"), "not a text or HTML file")]
+    assert "skipped 1 (not a text or HTML file): " + str(mixed / "b.docx") in result.summary()
 
 
 def test_a_deleted_or_now_failing_file_takes_its_facts_with_it(tmp_path):
@@ -233,3 +237,137 @@ def test_a_build_killed_while_writing_its_views_leaves_a_folder_the_next_command
     g = kg.open(tmp_path / "out")
     assert sorted(g.table("reports")["source"]) == ["002_58dfcc973063ed19.txt", "004_73afdd1df5b9533d.txt"]
     g.close()
+
+
+def _one_seed(folder):
+    folder.mkdir()
+    shutil.copy(SEEDS / "004_73afdd1df5b9533d.txt", folder / "a.txt")
+    return folder
+
+
+def test_fifos_devices_and_unlistable_folders_are_named_and_skipped_without_waiting(tmp_path, monkeypatch):
+    src = _one_seed(tmp_path / "in")
+    os.mkfifo(src / "pipe.txt")  # reading it would wait for a writer forever
+    os.symlink("/dev/zero", src / "zero.txt")  # reading it would never end
+    (src / "shut").mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # root may read any folder: make one unlistable as it is for a user
+        if str(path).endswith("shut"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    started = time.monotonic()
+    result = build([src], tmp_path / "out")
+    assert time.monotonic() - started < 60
+    assert result.exit_code == 0 and [os.path.basename(f.path) for f in result.files] == ["a.txt"]
+    assert sorted((os.path.basename(p), why) for p, why in result.skipped) == [
+        ("pipe.txt", "a FIFO, not a report file"), ("shut", "cannot list: Permission denied"),
+        ("zero.txt", "a character device, not a report file")]
+    for name in ("pipe.txt", "zero.txt"):
+        with pytest.raises(ReadError, match="not a regular file"):
+            read(src / name)  # named on the command line: refused, not read
+
+
+def test_a_file_name_that_is_not_utf8_is_built_and_printed(tmp_path):
+    src = _one_seed(tmp_path / "in")
+    odd = os.fsdecode(b"\xb1\xa8\xb8\xe6.txt")  # 报告 in GBK, as an old archive names it
+    shutil.copy(SEEDS / "002_58dfcc973063ed19.txt", src / odd)
+    result = build([src], tmp_path / "out")
+    assert result.exit_code == 0 and len(result.files) == 2
+    again = build([src], tmp_path / "out")
+    assert sum(f.cached for f in again.files) == 2  # the cache kept the name's bytes
+    got = CliRunner().invoke(app, ["query", "table-reports", "--store", str(tmp_path / "out"), "-f", "csv"])
+    assert got.exit_code == 0 and "\\xb1\\xa8\\xb8\\xe6.txt" in got.output
+
+
+def test_a_second_build_on_the_same_folder_is_told_to_wait(tmp_path):
+    import fcntl
+
+    from kg.build import LOCK, BuildError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / LOCK, "w") as held:  # what a running build holds
+        held.write("4242")
+        held.flush()
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(BuildError, match=r"another build \(pid 4242\) is writing to"):
+            build([SEEDS / "004_73afdd1df5b9533d.txt"], out)
+        got = CliRunner().invoke(app, ["build", str(SEEDS / "004_73afdd1df5b9533d.txt"), "--out", str(out), "-q"])
+        assert got.exit_code == 1 and "another build" in got.output and "Traceback" not in got.output
+    assert build([SEEDS / "004_73afdd1df5b9533d.txt"], out).exit_code == 0  # released: the next build runs
+
+
+def test_a_file_past_the_time_limit_fails_alone(tmp_path, monkeypatch):
+    src = _one_seed(tmp_path / "in")
+    (src / "slow.txt").write_text("县人大常委会召开会议3次。\n", encoding="utf-8")
+    real = build_module.extract
+
+    def slow_on_one(report):
+        if report.path.endswith("slow.txt"):
+            time.sleep(30)
+        return real(report)
+
+    monkeypatch.setattr(build_module, "extract", slow_on_one)
+    started = time.monotonic()
+    result = build([src], tmp_path / "out", file_timeout=1)
+    assert time.monotonic() - started < 20
+    assert result.exit_code == EXIT_PARTIAL and [os.path.basename(f.path) for f in result.failed] == ["slow.txt"]
+    assert result.failed[0].error == "stopped after the 1 s limit per file (--file-timeout)"
+
+
+def test_a_worker_that_dies_fails_only_its_file(tmp_path, monkeypatch):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("002_58dfcc973063ed19.txt", "004_73afdd1df5b9533d.txt"):
+        shutil.copy(SEEDS / name, src / name)
+    (src / "003_dies.txt").write_text("县人大常委会召开会议3次。\n", encoding="utf-8")
+    real = build_module.extract
+
+    def dies_on_one(report):  # as the OOM killer would end the process
+        if report.path.endswith("dies.txt"):
+            os.kill(os.getpid(), 9)
+        return real(report)
+
+    monkeypatch.setattr(build_module, "extract", dies_on_one)
+    result = build([src], tmp_path / "out", jobs=2)
+    assert result.exit_code == EXIT_PARTIAL
+    assert [(os.path.basename(f.path), f.error) for f in result.failed] == [
+        ("003_dies.txt", "the process building this file died (killed, or out of memory)")]
+    assert sorted(os.path.basename(f.path) for f in result.files if f.ok) == ["002_58dfcc973063ed19.txt", "004_73afdd1df5b9533d.txt"]
+
+
+@pytest.mark.parametrize("at", [0.5, 1.5, 3.0, 4.5])
+def test_a_build_killed_at_any_moment_is_completed_by_the_next(tmp_path, at):
+    """SIGKILL at several points of a real build (reading, loading, writing the views): the folder is
+    not locked, queries read it, and the next build ends with every report and the same answers."""
+    import signal
+    import subprocess
+    import sys
+
+    import kg
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(3):
+        for seed in sorted(SEEDS.glob("*.txt")):
+            (src / f"{i}-{seed.name}").write_text(seed.read_text(encoding="utf-8") + f"\n（第{i}份）\n", encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", "import sys, kg.build as b; b.build([sys.argv[1]], sys.argv[2])", str(src), str(out)])
+    time.sleep(at)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    if (out / "store").exists():
+        got = CliRunner().invoke(app, ["query", "table-reports", "--store", str(out), "-f", "csv"])
+        assert got.exit_code == 0 and "Traceback" not in got.output
+    again = build([src], out)
+    assert again.exit_code == 0 and len(again.files) == 15
+    fresh = build([src], tmp_path / "fresh")
+    assert fresh.exit_code == 0
+    g, h = kg.open(out), kg.open(tmp_path / "fresh")
+    for name in ("reports", "counts", "practices"):
+        assert g.table(name).equals(h.table(name)), name
+    g.close()
+    h.close()
