@@ -23,7 +23,7 @@ from pathlib import Path
 
 from kg import lexicon, views
 from kg.extract import VERSION, extract
-from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, report_graph, report_iri, split_entities
+from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, report_graph, report_iri, split_entities, unused_entities
 from kg.report import ReadError, read, shown
 from kg.store import OxigraphStore
 from kg.validate import keep_conforming
@@ -306,6 +306,7 @@ def _build(paths: list[str | Path], out: Path, jobs: int, check: bool,
             todo.append(str(f))
 
     loader = store.batch()
+    removed: list[str] = []  # report graphs taken out: their entities may be used by no report now
 
     def forget(key: str, keep: str | None = None) -> None:
         """Drop the graph a file had in the store, unless another file (the same text) still has it."""
@@ -314,6 +315,7 @@ def _build(paths: list[str | Path], out: Path, jobs: int, check: bool,
             loader.remove_graph(old)
             answered.remove(old)
             in_store.discard(old)
+            removed.append(old)
 
     def done(res: FileResult, nt: str | None, rows: dict[str, str]) -> None:
         if nt is None:  # a file that now fails takes its old facts with it: no stale numbers
@@ -342,6 +344,8 @@ def _build(paths: list[str | Path], out: Path, jobs: int, check: bool,
         else:
             for path in todo:
                 done(*process(path, check, file_timeout))
+    if removed:
+        _drop_unused_entities(store)
     store.replace_graph(ONTOLOGY_GRAPH, bind_prefixes(lexicon.ontology_graph()))
     if loader.loaded >= COMPACT_AFTER_QUADS:
         store.optimize()
@@ -357,6 +361,17 @@ def _build(paths: list[str | Path], out: Path, jobs: int, check: bool,
     result = BuildResult(str(out), results, skipped)
     _write_atomic(out / REJECTED, "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in result.rejected))
     return result
+
+
+def _drop_unused_entities(store: OxigraphStore) -> None:
+    """After reports were taken out: the places, bodies and laws no report refers to any more go too
+    (again until nothing changes: a body dropped can leave its place unused)."""
+    left = store.triple_count(ENTITIES_GRAPH)
+    while left:
+        store.update(unused_entities())
+        left, before = store.triple_count(ENTITIES_GRAPH), left
+        if left == before:
+            break
 
 
 def _read_cache(path: Path) -> dict:

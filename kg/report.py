@@ -415,7 +415,7 @@ def _by_anaphora(norm: str, levels: list[str]) -> Place | None:
     """县人大常委会 with no county named beside it: the place of that level the text names most
     often, by full or short name (远安县 written 远安). One pass of dictionary look-ups over the
     start of the text, linear in its length."""
-    text = re.sub(r"《[^》\n]*》", "", norm[:ANAPHORA_SCAN])  # 中华人民共和国…法 names no place of the report
+    text = re.sub(r"《[^《》\n]*》", "", norm[:ANAPHORA_SCAN])  # 中华人民共和国…法 names no place of the report
     for level in levels:
         names = _names_at(level)
         seen: dict[str, list[int]] = {}

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from kg.build import EXIT_PARTIAL, build
 from kg.cli import app
+from kg.rdf import ENTITIES_GRAPH
 from kg.report import ReadError, read
 from kg.store import MemoryStore, OxigraphStore, QueryTimeout
 
@@ -154,7 +155,12 @@ def test_a_deleted_or_now_failing_file_takes_its_facts_with_it(tmp_path):
     g = kg.open(tmp_path / "out")
     assert list(g.table("reports")["source"]) == ["002_58dfcc973063ed19.txt"]
     assert set(g.table("counts")["body_zh"]) == {"大方县人大常委会"}
+    build([src], tmp_path / "fresh")
+    fresh = kg.open(tmp_path / "fresh")
+    assert set(g.graph(ENTITIES_GRAPH)) == set(fresh.graph(ENTITIES_GRAPH)) != set()  # the places and bodies of the others went too
+    assert "绛县" not in {str(o) for o in g.graph(ENTITIES_GRAPH).objects()}
     g.close()
+    fresh.close()
 
 
 def test_a_page_without_full_stops_is_cut_into_bounded_sentences():
