@@ -96,6 +96,11 @@ class BuildResult:
             lines.append(f"{len(kept_out)} fact(s) kept out of the graph and {len(warned)} warning(s), "
                          f"each in {Path(self.out) / REJECTED}:")
             lines.extend(f"    {r['source']}: {r['severity']}: {r['message']} «{r['quote'][:50]}»" for r in (kept_out + warned)[:20])
+        same: dict[str, list[str]] = {}
+        for f in built:
+            same.setdefault(f.graph or "", []).append(shown(f.path))
+        for names in (n for n in same.values() if len(n) > 1):
+            lines.append(f"one report from {len(names)} files with the same text: {', '.join(names)}")
         by_reason: dict[str, list[str]] = {}
         for path, reason in self.skipped:
             by_reason.setdefault(reason, []).append(shown(path))

@@ -282,6 +282,10 @@ def test_a_file_name_that_is_not_utf8_is_built_and_printed(tmp_path):
     shutil.copy(SEEDS / "002_58dfcc973063ed19.txt", src / odd)
     result = build([src], tmp_path / "out")
     assert result.exit_code == 0 and len(result.files) == 2
+    shutil.copy(src / "a.txt", src / "copy.txt")
+    result = build([src], tmp_path / "out")
+    assert f"one report from 2 files with the same text: {src / 'a.txt'}, {src / 'copy.txt'}" in result.summary()
+    (src / "copy.txt").unlink()
     again = build([src], tmp_path / "out")
     assert sum(f.cached for f in again.files) == 2  # the cache kept the name's bytes
     got = CliRunner().invoke(app, ["query", "table-reports", "--store", str(tmp_path / "out"), "-f", "csv"])
