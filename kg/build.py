@@ -20,18 +20,20 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from kg import lexicon, views
 from kg.extract import VERSION, extract
 from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, report_graph, report_iri, split_entities, unused_entities
-from kg.report import ReadError, read, shown
+from kg.readers import SUFFIXES, ReadError, shown
+from kg.report import read
 from kg.store import OxigraphStore
 from kg.validate import keep_conforming
 from kg.views import Views
 
-TEXT_SUFFIXES = {".txt", ".text", ".html", ".htm"}
 EXIT_OK, EXIT_INVALID, EXIT_PARTIAL = 0, 1, 3
 COMPACT_AFTER_QUADS = 1_000_000  # compacting costs seconds to minutes: worth it after a large load, not after one edit
+TEXTS = "texts"  # the text each report was read as, by report id
 LOCK = ".lock"  # held by the build that writes to the folder
 REJECTED = "rejected.jsonl"  # one JSON object per fact kept out (or warned about): report, fact, shape, message, quote
 CHUNK = 8  # reports per task sent to a worker: a few MB of results each
@@ -85,7 +87,7 @@ class BuildResult:
     def summary(self) -> str:
         built = [f for f in self.files if f.ok]
         if not self.files:
-            return (f"no report files (.txt, .text, .html, .htm) found: nothing built into {self.out}"
+            return (f"no report files ({' '.join(SUFFIXES)}) found: nothing built into {self.out}"
                     + (f"; skipped {', '.join(shown(p) for p, _ in self.skipped[:10])}" if self.skipped else ""))
         lines = [f"built {len(built)} of {len(self.files)} report(s) into {self.out} "
                  f"({sum(f.triples for f in built)} triples, {sum(f.facts for f in built)} facts, "
@@ -129,8 +131,8 @@ def collect(paths: Iterable[str | Path], skipped: list[tuple[str, str]] | None =
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             found.extend(Path(root, n) for n in names if not n.startswith("."))
         for q in sorted(found):
-            if q.suffix.lower() not in TEXT_SUFFIXES:
-                skip.append((str(q), "not a text or HTML file"))
+            if q.suffix.lower() not in SUFFIXES:
+                skip.append((str(q), "not a report format"))
             elif (kind := _not_regular(q)) is not None:
                 skip.append((str(q), kind))
             else:
@@ -175,44 +177,59 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def process(path: str, check: bool = True, limit: float | None = FILE_TIMEOUT) -> tuple[FileResult, str | None, dict[str, str]]:
-    """One report end to end: its result, its N-Triples and the rows of the materialised queries
-    (kg.views). Never raises: failures come back in the FileResult."""
+@dataclass(frozen=True)
+class Options:
+    """How each file is built (sent to the worker processes)."""
+
+    check: bool = True  # SHACL: facts that break a shape are kept out of the graph
+    file_timeout: float | None = FILE_TIMEOUT  # seconds one file may take
+    ocr: bool = False  # read scanned PDF pages with OCR (seconds a page)
+
+
+class Processed(NamedTuple):
+    """One file built: its result and, when it was built, its N-Triples, the rows of the
+    materialised queries (kg.views) and the text it was read as."""
+
+    result: FileResult
+    nt: str | None = None
+    rows: dict[str, str] = {}
+    text: str | None = None
+
+
+def process(path: str, options: Options = Options()) -> Processed:
+    """One report end to end. Never raises: failures come back in the FileResult."""
     try:
-        with _time_limit(limit):
-            report = read(path)
+        with _time_limit(options.file_timeout):
+            report = read(path, ocr=options.ocr)
             x = extract(report)
             g = report_graph(x)
             res = FileResult(path, True, str(graph_iri(report)), report.checksum, 0, len(x.facts))
-            if check:
+            if options.check:
                 v, notes = keep_conforming(g, str(report_iri(report)))
                 res.rejected = [{"source": shown(Path(path).name), **asdict(n)} for n in notes]
                 res.facts -= len({n.fact for n in notes if n.severity == "Violation"})
                 if not v.conforms:
                     res.ok, res.error = False, f"{len(v.violations)} SHACL violation(s) of the report itself"
                     res.violations = [str(x) for x in v.violations]
-                    return res, None, {}
+                    return Processed(res)
             res.triples = len(g)
             nt = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
-            return res, nt, views.answer(nt)
+            return Processed(res, nt, views.answer(nt), report.text)
     except ReadError as e:
-        return FileResult(path, False, error=e.reason, line=e.line), None, {}
+        return Processed(FileResult(path, False, error=e.reason, line=e.line))
     except FileTimeout as e:
-        return FileResult(path, False, error=str(e)), None, {}
+        return Processed(FileResult(path, False, error=str(e)))
     except MemoryError:
-        return FileResult(path, False, error="out of memory while building this file"), None, {}
+        return Processed(FileResult(path, False, error="out of memory while building this file"))
     except Exception as e:
-        return FileResult(path, False, error=f"{type(e).__name__}: {e}"), None, {}
+        return Processed(FileResult(path, False, error=f"{type(e).__name__}: {e}"))
 
 
-Processed = tuple[FileResult, str | None, dict[str, str]]
+def _process_many(paths: list[str], options: Options) -> list[Processed]:
+    return [process(p, options) for p in paths]
 
 
-def _process_many(paths: list[str], check: bool, limit: float | None) -> list[Processed]:
-    return [process(p, check, limit) for p in paths]
-
-
-def _in_parallel(paths: list[str], check: bool, jobs: int, limit: float | None) -> Iterator[Processed]:
+def _in_parallel(paths: list[str], options: Options, jobs: int) -> Iterator[Processed]:
     """``process`` over the paths in worker processes, results in the paths' order. Only a few small
     tasks are in flight: when the store takes longer than the workers, they wait instead of piling up
     results (one large chunk per worker held gigabytes at 30,000 reports and reached the main process
@@ -225,7 +242,7 @@ def _in_parallel(paths: list[str], check: bool, jobs: int, limit: float | None) 
             with ProcessPoolExecutor(max_workers=jobs) as pool:
                 pending: deque[Future] = deque()
                 for chunk in chunks[done:]:
-                    pending.append(pool.submit(_process_many, chunk, check, limit))
+                    pending.append(pool.submit(_process_many, chunk, options))
                     if len(pending) >= jobs * AHEAD:
                         yield from pending.popleft().result()
                         done += 1
@@ -234,17 +251,17 @@ def _in_parallel(paths: list[str], check: bool, jobs: int, limit: float | None) 
                     done += 1
         except BrokenProcessPool:
             for path in chunks[done]:
-                yield _alone(path, check, limit)
+                yield _alone(path, options)
             done += 1
 
 
-def _alone(path: str, check: bool, limit: float | None) -> Processed:
+def _alone(path: str, options: Options) -> Processed:
     """One file in a process of its own: a file that kills its worker fails alone."""
     try:
         with ProcessPoolExecutor(max_workers=1) as pool:
-            return pool.submit(process, path, check, limit).result()
+            return pool.submit(process, path, options).result()
     except BrokenProcessPool:
-        return FileResult(path, False, error="the process building this file died (killed, or out of memory)"), None, {}
+        return Processed(FileResult(path, False, error="the process building this file died (killed, or out of memory)"))
 
 
 def _cache_path(out: Path) -> Path:
@@ -252,9 +269,11 @@ def _cache_path(out: Path) -> Path:
 
 
 def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1, check: bool = True,
-          progress: Callable[[FileResult], None] | None = None, file_timeout: float | None = FILE_TIMEOUT) -> BuildResult:
-    """Build report files and folders into ``out/store`` (and its views); ``progress`` is called once
-    per file. One build at a time writes to a folder: a second one stops with BuildError."""
+          progress: Callable[[FileResult], None] | None = None, file_timeout: float | None = FILE_TIMEOUT,
+          ocr: bool = False) -> BuildResult:
+    """Build report files and folders into ``out/store`` (and its views), with the text each report
+    was read as in ``out/texts/``; ``progress`` is called once per file. One build at a time writes
+    to a folder: a second one stops with BuildError."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise BuildError(f"--out {out} is a file, not a build folder")
@@ -263,7 +282,7 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
     except OSError as e:
         raise BuildError(f"--out {out}: cannot create the build folder ({e.strerror or e})") from e
     with _writer_lock(out):
-        return _build(list(paths), out, jobs, check, progress, file_timeout)
+        return _build(list(paths), out, jobs, Options(check, file_timeout, ocr), progress)
 
 
 @contextmanager
@@ -287,9 +306,11 @@ def _writer_lock(out: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _build(paths: list[str | Path], out: Path, jobs: int, check: bool,
-           progress: Callable[[FileResult], None] | None, file_timeout: float | None) -> BuildResult:
+def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
+           progress: Callable[[FileResult], None] | None) -> BuildResult:
     store = OxigraphStore(out / "store")
+    texts = out / TEXTS
+    texts.mkdir(exist_ok=True)
     skipped: list[tuple[str, str]] = []
     files = collect(paths, skipped)
     cache_file = _cache_path(out)
@@ -304,7 +325,8 @@ def _build(paths: list[str | Path], out: Path, jobs: int, check: bool,
     todo, results = [], []
     for f in files:
         entry = cache.get(_key(f))
-        if entry and entry.get("size") == _size(f) and entry.get("mtime") == _mtime(f) and entry.get("graph") in stored:
+        if (entry and entry.get("size") == _size(f) and entry.get("mtime") == _mtime(f) and entry.get("graph") in stored
+                and text_path(out, entry["graph"]).exists()):
             results.append(FileResult(str(f), True, entry["graph"], checksum=entry["checksum"], triples=entry["triples"],
                                       facts=entry["facts"], cached=True, rejected=entry.get("rejected", [])))
         else:
@@ -321,12 +343,14 @@ def _build(paths: list[str | Path], out: Path, jobs: int, check: bool,
             answered.remove(old)
             in_store.discard(old)
             removed.append(old)
+            text_path(out, old).unlink(missing_ok=True)
 
-    def done(res: FileResult, nt: str | None, rows: dict[str, str]) -> None:
+    def done(res: FileResult, nt: str | None, rows: dict[str, str], text: str | None) -> None:
         if nt is None:  # a file that now fails takes its old facts with it: no stale numbers
             forget(_key(res.path))
         if nt is not None and res.graph:
             forget(_key(res.path), keep=res.graph)  # the text changed, so did its graph IRI: drop the stale one
+            _write_atomic(text_path(out, res.graph), text or "")
             facts, entities = split_entities(nt)
             loader.replace_graph(res.graph, facts)
             loader.add_to_graph(ENTITIES_GRAPH, entities)
@@ -344,11 +368,11 @@ def _build(paths: list[str | Path], out: Path, jobs: int, check: bool,
         for key in [k for k in cache if k != "_extractor" and k not in present and k.startswith(tuple(folders))]:
             forget(key)  # deleted from a folder that is built again: its facts go too
         if jobs > 1 and len(todo) > 1:
-            for res, nt, rows in _in_parallel(todo, check, jobs, file_timeout):
-                done(res, nt, rows)
+            for built in _in_parallel(todo, options, jobs):
+                done(*built)
         else:
             for path in todo:
-                done(*process(path, check, file_timeout))
+                done(*process(path, options))
     if removed:
         _drop_unused_entities(store)
     store.replace_graph(ONTOLOGY_GRAPH, bind_prefixes(lexicon.ontology_graph()))
@@ -366,6 +390,12 @@ def _build(paths: list[str | Path], out: Path, jobs: int, check: bool,
     result = BuildResult(str(out), results, skipped)
     _write_atomic(out / REJECTED, "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in result.rejected))
     return result
+
+
+def text_path(out: str | Path, graph: str) -> Path:
+    """Where the build keeps the text a report was read as (its graph IRI ends in the report's id):
+    every evidence offset of the report points into it."""
+    return Path(out) / TEXTS / f"{graph.rsplit('/', 1)[-1]}.txt"
 
 
 def _drop_unused_entities(store: OxigraphStore) -> None:

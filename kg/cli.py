@@ -38,6 +38,7 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
           out: Annotated[Path, typer.Option("--out", help="build folder")] = Path("build"),
           jobs: Annotated[int, typer.Option("--jobs", "-j", help="worker processes", min=1)] = 1,
           file_timeout: Annotated[float, typer.Option("--file-timeout", help="seconds one file may take (0: no limit)", min=0)] = 300.0,
+          ocr: Annotated[bool, typer.Option("--ocr", help="read scanned PDF pages with OCR (seconds a page)")] = False,
           quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False) -> None:
     """Build reports into a validated graph store. Exit 0: all built; 3: some files failed, the rest
     were built; 1: nothing could be built."""
@@ -54,7 +55,7 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
             bar.tick(note=("" if r.ok else "FAILED ") + Path(r.path).name)
 
     try:
-        result = run(paths, out, jobs=jobs, progress=progress, file_timeout=file_timeout or None)
+        result = run(paths, out, jobs=jobs, progress=progress, file_timeout=file_timeout or None, ocr=ocr)
     except BuildError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(1) from None
@@ -202,8 +203,10 @@ def network(kind: Annotated[str, typer.Option("--kind", help="bipartite|mechanis
 
 
 @app.command()
-def extract(file: Path, fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl")] = "jsonl") -> None:
-    """Print a report's facts, one JSON object per line: first the report, then each fact."""
+def extract(file: Path, fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl")] = "jsonl",
+            ocr: Annotated[bool, typer.Option("--ocr", help="read scanned PDF pages with OCR (seconds a page)")] = False) -> None:
+    """Print a report's facts, one JSON object per line: first the report, then each fact. Offsets
+    point into the text the report was read as (what `kg build` keeps in build/texts/)."""
     from kg.extract import extract as run
     from kg.facts import fact_to_json
     from kg.report import ReadError, read, report_json
@@ -211,7 +214,7 @@ def extract(file: Path, fmt: Annotated[str, typer.Option("--format", "-f", help=
     if fmt != "jsonl":
         _fail("only --format jsonl is supported", 2)
     try:
-        report = read(file)
+        report = read(file, ocr=ocr)
     except ReadError as e:
         _fail(str(e))
     x = run(report)

@@ -31,6 +31,8 @@ class Evidence:
     mention_end: int
     mention: str
     section: str = ""
+    page: int | None = None  # of a PDF, from 1: the page the mention is on
+    ocr: bool = False  # that page was read by OCR: check the quote against the page image
 
     @classmethod
     def of(cls, report: Report, sent: Sentence, start: int, end: int) -> Evidence:
@@ -38,7 +40,8 @@ class Evidence:
         extractor reads), with offsets and quotes in the report's text as given."""
         s0, s1 = report.given(sent.start, sent.end)
         m0, m1 = report.given(sent.start + start, sent.start + end)
-        return cls(s0, s1, report.text[s0:s1], m0, m1, report.text[m0:m1], sent.section)
+        page = report.page(m0)
+        return cls(s0, s1, report.text[s0:s1], m0, m1, report.text[m0:m1], sent.section, page, page in report.ocr_pages)
 
 
 @dataclass(frozen=True)
@@ -117,5 +120,5 @@ def fact_to_json(f: Fact) -> dict[str, Any]:
     out = {"kind": f.kind, **{k: _plain(v) for k, v in d.items() if k != "kind"}}
     out.update(quote=ev["quote"], start=ev["start"], end=ev["end"],
                mention=ev["mention"], mention_start=ev["mention_start"], mention_end=ev["mention_end"],
-               section=ev["section"])
+               section=ev["section"], page=ev["page"], ocr=ev["ocr"])
     return out

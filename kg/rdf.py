@@ -17,7 +17,8 @@ from kg import lexicon
 from kg.extract import VERSION, Extraction
 from kg.facts import Activity, Count, Evidence, Law, Practice
 from kg.places import Place, gazetteer
-from kg.report import Report, shown
+from kg.readers import shown
+from kg.report import Report
 
 NPC = lexicon.NPC
 ID = Namespace(lexicon.BASE + "id/")
@@ -31,6 +32,7 @@ PREFIXES = {"npc": NPC, "id": ID, "qb": QB, "oa": OA, "schema": SCHEMA, "prov": 
             "dcterms": DCTERMS, "sdmx-dimension": SDMX_DIM, "sdmx-measure": SDMX_MEASURE, "sdmx-attribute": SDMX_ATTR,
             **{k: v for k, v in lexicon.SCHEMES.items()}}
 QUOTE_CONTEXT = 16
+PDF_FRAGMENT = URIRef("http://tools.ietf.org/rfc/rfc3778")  # the PDF fragment syntax (page=N), as the Web Annotation model lists it
 COUNTS_DATASET = ID["dataset/counts"]
 
 
@@ -154,6 +156,11 @@ def report_graph(x: Extraction) -> Graph:
     g.add((rep, NPC.checksum, Literal(r.checksum)))
     g.add((rep, NPC.genre, lexicon.SCHEMES["genre"][r.genre]))
     g.add((rep, NPC.extractor, Literal(VERSION)))
+    g.add((rep, DCTERMS["format"], Literal(r.media_type)))
+    if r.url:
+        g.add((rep, DCTERMS.source, URIRef(r.url)))
+    for page in r.ocr_pages:
+        g.add((rep, NPC.ocrPage, Literal(page)))
     for y in r.years:
         g.add((rep, NPC.yearCovered, _year(y)))
     if r.date:
@@ -188,6 +195,14 @@ def report_graph(x: Extraction) -> Graph:
         g.add((quote, OA.exact, Literal(ev.mention)))
         g.add((quote, OA.prefix, Literal(r.text[max(0, ev.mention_start - QUOTE_CONTEXT): ev.mention_start])))
         g.add((quote, OA.suffix, Literal(r.text[ev.mention_end: ev.mention_end + QUOTE_CONTEXT])))
+        if ev.page is not None:  # the page of the PDF, as Web Annotation names a PDF fragment (RFC 3778)
+            frag = ID[f"evidence/{h}-page"]
+            g.add((evi, OA.hasSelector, frag))
+            g.add((frag, RDF.type, OA.FragmentSelector))
+            g.add((frag, DCTERMS.conformsTo, PDF_FRAGMENT))
+            g.add((frag, RDF.value, Literal(f"page={ev.page}")))
+        if ev.ocr:
+            g.add((evi, NPC.readByOCR, Literal(True)))
         g.add((fact, PROV.wasDerivedFrom, evi))
         g.add((fact, NPC.body, body))
         return fact, sent

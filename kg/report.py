@@ -13,127 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-import stat
 from array import array
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from html.parser import HTMLParser
 from pathlib import Path
 
-from kg import lexicon
+from kg import lexicon, readers
 from kg.places import Place, gazetteer
+from kg.readers import MAX_BYTES, Read, ReadError, web
 
-MAX_BYTES = 8 * 1024 * 1024
 NATIONAL = Place("000000", "中华人民共和国", "national", "")
-
-
-def shown(path: str | Path) -> str:
-    """A path as it can be printed: bytes of a file name that are not UTF-8 written as \\xff."""
-    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-class ReadError(Exception):
-    """A file that cannot be read as a report; the message says why, with the line where known."""
-
-    def __init__(self, path: str | Path, reason: str, line: int | None = None) -> None:
-        self.path, self.reason, self.line = str(path), reason, line
-        where = f"{shown(self.path)}:{line}" if line else shown(self.path)
-        super().__init__(f"{where}: {reason}")
-
-
-# ---------------------------------------------------------------- decoding
-
-_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
-         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
-# A handful of very common characters in congress reports, simplified and traditional: a decoding
-# that yields many of them is the right one (GB18030 decodes Big5 bytes without error, as gibberish).
-_COMMON = set("的人大会代表工作委员常监督法建议县市区议报告开展全年次件项和在了为国政府民主审")
-_COMMON |= set("會員們為國際門選舉議審開對與時區縣監")
-
-
-def _cjk_score(text: str) -> float:
-    return sum(ch in _COMMON for ch in text) / max(1, len(text))
-
-
-def decode(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
-    """The text and the encoding it was in; ReadError when it is not text."""
-    for bom, enc in _BOMS:
-        if data.startswith(bom):
-            return data.decode(enc), enc
-    if data.startswith(b"%PDF"):
-        raise ReadError(path, "a PDF file, not text: convert it to text first (e.g. pdftotext)")
-    head = data[:4096]
-    if b"\x00" in head:
-        # UTF-16 without a BOM: the NUL bytes of ASCII characters fall on one side of each pair (a
-        # count, not a regular expression: the old pattern backtracked exponentially on some pages)
-        even, odd = head[0::2].count(0), head[1::2].count(0)
-        for enc in (("utf-16-le", "utf-16-be") if odd >= even else ("utf-16-be", "utf-16-le")):
-            try:
-                text = data[: len(data) // 2 * 2].decode(enc)
-            except UnicodeDecodeError:
-                continue
-            if _cjk_score(text) > 0.02:
-                return text, enc
-        raise ReadError(path, "a binary file (it contains NUL bytes), not a text report")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as e:
-        utf8_error = e
-    best: tuple[float, str, str] | None = None
-    for enc in ("gb18030", "big5"):
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        score = _cjk_score(text)
-        if best is None or score > best[0]:
-            best = (score, text, enc)
-    if best is None or best[0] < 0.01:
-        line = data[: utf8_error.start].count(b"\n") + 1
-        raise ReadError(path, "not UTF-8, GB18030 or Big5 text (undecodable bytes)", line)
-    return best[1], best[2]
-
-
-# ---------------------------------------------------------------- HTML
-
-class _TextOfPage(HTMLParser):
-    SKIP = {"script", "style", "noscript", "nav", "header", "footer", "form", "button", "select", "iframe", "svg", "head"}
-    BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table", "title"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
-
-
-def looks_like_html(text: str) -> bool:
-    head = text[:2000].lower()
-    return "<html" in head or "<!doctype html" in head or ("<body" in head) or len(re.findall(r"</?(?:p|div|span|br)\b", head)) >= 3
-
-
-def html_to_text(html: str) -> str:
-    p = _TextOfPage()
-    p.feed(html)
-    p.close()
-    text = "".join(p.parts)
-    text = re.sub(r"[ \t\u3000\xa0]+\n", "\n", text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
 # ---------------------------------------------------------------- normalisation
@@ -240,6 +130,11 @@ class Report:
     date: str | None = None
     genre: str = "work-report"
     plan_start: int | None = None  # offset where the plans part begins, if any
+    media_type: str = "text/plain"  # of the file it was read from
+    pages: list[int] = field(default_factory=list)  # offset in ``text`` where each PDF page begins
+    ocr_pages: list[int] = field(default_factory=list)  # pages (from 1) read by OCR
+    unread_pages: list[int] = field(default_factory=list)  # image-only pages left out (read without --ocr)
+    url: str | None = None  # the address a web page names as its own
 
     @cached_property
     def checksum(self) -> str:
@@ -270,46 +165,43 @@ class Report:
         traditional), without the glosses, spaces and breaks the extractor does not read."""
         return "".join(self.text[self.offsets[i]] for i in range(start, end))
 
+    def page(self, offset: int) -> int | None:
+        """The page (from 1) of a PDF that the text at ``offset`` is on; None for other formats."""
+        return bisect_right(self.pages, offset) if self.pages else None
+
     def is_ignored(self, start: int, end: int) -> bool:
         return any(s < end and start < e for s, e in self.ignored)
 
 
-def read(path: str | Path, max_bytes: int = MAX_BYTES) -> Report:
-    """Read one report file; ReadError with the reason when it is not one. Only a regular file is
-    opened (a FIFO would wait for a writer, a device never ends) and no more than ``max_bytes``
-    are read, whatever the size the file claims."""
-    p = Path(path)
-    try:
-        st = p.stat()
-        mode = st.st_mode
-        if not stat.S_ISREG(mode):
-            raise ReadError(p, "a folder, not a report file" if stat.S_ISDIR(mode) else
-                            "not a regular file (a FIFO, device or socket): only files are read")
-        with p.open("rb") as f:
-            data = f.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            size = max(st.st_size, len(data))
-            raise ReadError(p, f"{size / 1e6:.1f} MB is larger than the {max_bytes / 1e6:.0f} MB limit for one report")
-    except ReadError:
-        raise
-    except OSError as e:
-        raise ReadError(p, f"cannot read: {e.strerror or e}") from e
-    text, enc = decode(data, p)
-    return from_text(text, path=str(p), encoding=enc)
+def read(path: str | Path, ocr: bool = False, max_bytes: int = MAX_BYTES) -> Report:
+    """Read one report file, whatever its format (kg.readers); ReadError with the reason when it is
+    not one. ``ocr``: read scanned PDF pages with OCR."""
+    return from_read(readers.read(path, ocr=ocr, max_bytes=max_bytes), str(path))
 
 
 def from_text(text: str, path: str = "<text>", encoding: str = "utf-8") -> Report:
+    """A report from text already decoded (a web page's markup is read as a web page)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    if looks_like_html(text):
-        text = html_to_text(text)
+    got = web.article(text, path) if web.looks_like_html(text) else Read(text)
+    got.encoding = encoding
+    return from_read(got, path)
+
+
+def from_read(got: Read, path: str) -> Report:
+    text = got.text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     if not text.strip():
         raise ReadError(path, "empty file (nothing but white space)")
     if not re.search(r"[\u4e00-\u9fff]", text):
         raise ReadError(path, "no Chinese text in the file", 1)
     norm, offsets = clean(simplify(text))
-    r = Report(path=path, text=text, encoding=encoding, norm=norm, offsets=offsets)
+    r = Report(path=path, text=text, encoding=got.encoding, norm=norm, offsets=offsets, media_type=got.media_type,
+               pages=got.pages, ocr_pages=got.ocr_pages, unread_pages=got.unread_pages, url=got.url)
     r.ignored = _residue_spans(r.norm)
     detect_metadata(r)
+    if got.title:
+        r.title = got.title
+    if got.date and not r.date:
+        r.date = got.date
     return r
 
 
@@ -549,4 +441,6 @@ def report_json(r: Report) -> dict[str, object]:
     return {"kind": "report", "body": r.body, "place": r.place.name if r.place else None, "level": r.level,
             "province": by_level.get("province"), "prefecture": by_level.get("prefecture"),
             "place_code": r.place.code if r.place else None, "years": r.years, "title": r.title, "genre": r.genre,
-            "date": r.date, "source": Path(r.path).name, "encoding": r.encoding, "checksum": r.checksum}
+            "date": r.date, "source": Path(r.path).name, "encoding": r.encoding, "checksum": r.checksum,
+            "format": r.media_type, "url": r.url, "pages": len(r.pages) or None, "ocr_pages": r.ocr_pages,
+            "unread_pages": r.unread_pages}

@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.extract import extract
-from kg.report import ReadError, decode, from_text
+from kg.readers.text import decode
+from kg.report import ReadError, from_text
 
 SENTENCES = [s + "。" for s in SEED["jiangxian"].read_text(encoding="utf-8").split("。") if 10 < len(s) < 200][:40]
 

@@ -125,19 +125,19 @@ def test_an_empty_folder_a_file_as_out_and_skipped_files_are_said(tmp_path):
     runner = CliRunner()
     empty = tmp_path / "empty"
     empty.mkdir()
-    (empty / "report.pdf").write_bytes(b"%PDF-1.4\n")
+    (empty / "figures.xlsx").write_bytes(b"PK\x03\x04")
     got = runner.invoke(app, ["build", str(empty), "--out", str(tmp_path / "b"), "-q"])
-    assert got.exit_code == 1 and "no report files" in got.output and "report.pdf" in got.output
+    assert got.exit_code == 1 and "no report files" in got.output and "figures.xlsx" in got.output
     (tmp_path / "afile").write_text("x")
     got = runner.invoke(app, ["build", str(SEEDS / "004_73afdd1df5b9533d.txt"), "--out", str(tmp_path / "afile"), "-q"])
     assert got.exit_code == 1 and "is a file, not a build folder" in got.output and "Traceback" not in got.output
     mixed = tmp_path / "mixed"
     mixed.mkdir()
     shutil.copy(SEEDS / "004_73afdd1df5b9533d.txt", mixed / "a.txt")
-    (mixed / "b.docx").write_bytes(b"PK\x03\x04")
+    (mixed / "b.png").write_bytes(b"\x89PNG\r\n")
     result = build([mixed], tmp_path / "m")
-    assert result.exit_code == 0 and result.skipped == [(str(mixed / "b.docx"), "not a text or HTML file")]
-    assert "skipped 1 (not a text or HTML file): " + str(mixed / "b.docx") in result.summary()
+    assert result.exit_code == 0 and result.skipped == [(str(mixed / "b.png"), "not a report format")]
+    assert "skipped 1 (not a report format): " + str(mixed / "b.png") in result.summary()
 
 
 def test_a_deleted_or_now_failing_file_takes_its_facts_with_it(tmp_path):
