@@ -8,6 +8,9 @@ export MPLCONFIGDIR := $(CURDIR)/build/.matplotlib
 .PHONY: demo test install lint bench clean
 
 $(STAMP): pyproject.toml
+	@# LibreOffice reads Word 97-2003 .doc reports (kg.readers.word); Debian's package, when it is missing
+	@command -v soffice >/dev/null || { S=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$S apt-get update -q && $$S apt-get install -y -q --no-install-recommends libreoffice-writer-nogui; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'

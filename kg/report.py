@@ -15,6 +15,7 @@ import hashlib
 import re
 from array import array
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -57,16 +58,29 @@ _SPACE = re.compile(rf"(?<=[{_CJK}])[ \t\u3000\xa0]+(?=[{_CJK}\d])|(?<=\d)[ \t\u
 _SENTENCE_END = tuple("。！？!?；;：:”」』）)")
 
 
-def _wrap_width(lines: list[str]) -> int | None:
-    """The width a hard-wrapped page (a PDF copy) breaks its lines at, or None: most long lines
-    have nearly the same length and end inside a sentence."""
-    long = [len(ln) for ln in lines if len(ln) >= 12]
-    if len(long) < 4:
-        return None
-    width = max(set(long), key=long.count)
-    near = [ln for ln in lines if width - 2 <= len(ln) <= width + 1]
-    inside = [ln for ln in near if not ln.endswith(_SENTENCE_END)]
-    return width if len(near) >= 0.4 * len(long) and len(inside) >= 0.5 * len(near) else None
+def _width(line: str) -> int:
+    """How wide a line is printed: a half-width character (digit, Latin letter) takes half the room
+    of a Chinese one, so lines wrapped at one width hold more characters when they hold numbers."""
+    return round(len(line) - 0.5 * sum(ch.isascii() for ch in line))
+
+
+_MEASURES = (len, _width)  # a page copied as text breaks at a number of characters or at a printed width
+
+
+def _wrap_widths(lines: list[str]) -> list[tuple[Callable[[str], int], int]]:
+    """The width a hard-wrapped page (a PDF copy) breaks its lines at, by each measure that finds
+    one: most long lines have nearly the same width and end inside a sentence."""
+    found = []
+    for measure in _MEASURES:
+        long = [measure(ln) for ln in lines if len(ln) >= 12]
+        if len(long) < 4:
+            continue
+        width = max(set(long), key=long.count)
+        near = [ln for ln in lines if width - 2 <= measure(ln) <= width + 1]
+        inside = [ln for ln in near if not ln.endswith(_SENTENCE_END)]
+        if len(near) >= 0.4 * len(long) and len(inside) >= 0.5 * len(near):
+            found.append((measure, width))
+    return found
 
 
 def clean(norm: str) -> tuple[str, array]:
@@ -81,12 +95,13 @@ def clean(norm: str) -> tuple[str, array]:
     for m in _GLOSS.finditer(norm):
         drop[m.start(): m.end()] = b"\1" * (m.end() - m.start())
     lines = norm.split("\n")
-    width = _wrap_width([ln.strip() for ln in lines])
+    widths = _wrap_widths([ln.strip() for ln in lines])
     pos = 0
     for i, line in enumerate(lines):
         end = pos + len(line)
         stripped = line.strip()
-        if width and i + 1 < len(lines) and len(stripped) >= width - 2 and not stripped.endswith(_SENTENCE_END):
+        full = any(measure(stripped) >= width - 2 for measure, width in widths)
+        if full and i + 1 < len(lines) and not stripped.endswith(_SENTENCE_END):
             j, nxt = i + 1, end + 1  # join the break and the blank lines and indent that follow
             while j < len(lines) and not lines[j].strip():
                 nxt += len(lines[j]) + 1
@@ -307,7 +322,7 @@ def _by_anaphora(norm: str, levels: list[str]) -> Place | None:
     """县人大常委会 with no county named beside it: the place of that level the text names most
     often, by full or short name (远安县 written 远安). One pass of dictionary look-ups over the
     start of the text, linear in its length."""
-    text = re.sub(r"《[^《》\n]*》", "", norm[:ANAPHORA_SCAN])  # 中华人民共和国…法 names no place of the report
+    text = re.sub(r"《[^《》\n]*》|中华人民共和国", "", norm[:ANAPHORA_SCAN])  # …法 and the country name no place of the report
     for level in levels:
         names = _names_at(level)
         seen: dict[str, list[int]] = {}

@@ -31,19 +31,18 @@ def read(data: bytes, path: str | Path, ocr: bool = False) -> Read:
             raise ReadError(path, "an encrypted PDF: it needs a password to be read") from e
         raise ReadError(path, f"not a readable PDF ({e})") from e
     try:
-        pages, ocr_pages, unread = [], [], []
-        for i in range(len(doc)):
-            page = doc[i]
-            text = page.get_textpage().get_text_range().replace("\r\n", "\n").replace("\r", "\n")
-            if len(re.sub(r"\s", "", text)) < MIN_TEXT:
+        raw = [_lines(doc[i]) for i in range(len(doc))]
+        pages = _without_furniture(raw)
+        ocr_pages, unread = [], []
+        for i, lines in enumerate(pages):  # what is left of a scanned page is its header and footer, if that
+            if len(re.sub(r"\s", "", "".join(lines))) < MIN_TEXT:
                 if ocr:
                     from kg.readers.ocr import read_page
 
-                    text = read_page(page)
+                    pages[i] = read_page(doc[i]).split("\n")
                     ocr_pages.append(i + 1)
-                elif not text.strip():
+                else:
                     unread.append(i + 1)
-            pages.append([line.rstrip() for line in text.split("\n")])
     except pypdfium2.PdfiumError as e:
         raise ReadError(path, f"a damaged PDF ({e})") from e
     finally:
@@ -51,17 +50,22 @@ def read(data: bytes, path: str | Path, ocr: bool = False) -> Read:
     if not any(line.strip() for lines in pages for line in lines):
         hint = " (build with --ocr to read scanned pages)" if unread else ""
         raise ReadError(path, f"a PDF without text on any page{hint}")
-    kept = _without_furniture(pages)
     text, starts = "", []
-    for lines in kept:
+    for lines in pages:
         starts.append(len(text))
         body = "\n".join(lines).strip("\n")
         text += body + "\n" if body else ""
     return Read(text, "pdf", "application/pdf", starts, ocr_pages, unread)
 
 
+def _lines(page) -> list[str]:  # type: ignore[no-untyped-def]
+    text = page.get_textpage().get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+    return [line.rstrip() for line in text.split("\n")]
+
+
 def _without_furniture(pages: list[list[str]]) -> list[list[str]]:
-    """Each page's lines without its running header and footer and its page number."""
+    """Each page's lines without its page number and, after the first page, without the running
+    header and footer."""
     def edges(lines: list[str]) -> list[tuple[int, str]]:
         full = [(i, ln.strip()) for i, ln in enumerate(lines) if ln.strip()]
         return full[:2] + full[-2:] if len(full) > 4 else full
@@ -71,8 +75,8 @@ def _without_furniture(pages: list[list[str]]) -> list[list[str]]:
         repeated.update({_DIGITS.sub("#", ln) for _, ln in edges(lines)})
     enough = max(2, (len(pages) + 1) // 2)
     out = []
-    for lines in pages:
+    for n, lines in enumerate(pages):  # the first page keeps its header: it is often the report's title
         drop = {i for i, ln in edges(lines)
-                if _PAGE_NUMBER.match(ln) or (len(pages) > 1 and repeated[_DIGITS.sub("#", ln)] >= enough)}
+                if _PAGE_NUMBER.match(ln) or (n > 0 and repeated[_DIGITS.sub("#", ln)] >= enough)}
         out.append([ln for i, ln in enumerate(lines) if i not in drop])
     return out

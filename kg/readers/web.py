@@ -17,6 +17,7 @@ from kg.readers import Read, ReadError
 _TAGS = re.compile(r"</?(?:p|div|span|br|td|li|h[1-6])\b", re.IGNORECASE)
 _TABLE_ROW = re.compile(r"^\|(.*)\|\s*$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+MIN_ARTICLE = 10  # Chinese characters: fewer is a menu or a link, not a report
 
 
 def looks_like_html(text: str) -> bool:
@@ -41,7 +42,7 @@ def article(html: str, path: str | Path = "<html>") -> Read:
     for precision in (True, False):  # precision leaves out more; recall finds an article in a bare page
         doc = trafilatura.bare_extraction(html, with_metadata=True, include_tables=True, include_comments=False,
                                           include_images=False, favor_precision=precision, favor_recall=not precision)
-        if doc is not None and doc.text and _CJK.search(doc.text):
+        if doc is not None and doc.text and len(_CJK.findall(doc.text)) >= MIN_ARTICLE:
             break
     else:
         raise ReadError(path, "no article found on the web page (only menus, links or code)")
