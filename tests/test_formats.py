@@ -10,86 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from bench.documents import docx_report, pdf, wrap
 from kg.build import build, text_path
 from kg.extract import extract
 from kg.readers import ReadError
 from kg.report import Report, read
 
-FONT = Path(__import__("mplfonts").__file__).parent / "fonts" / "SimHei.ttf"  # the CJK font package the pictures use
 HEADER = "安吉县人民代表大会常务委员会工作报告"
-
-
-def _wrap(text: str, width: float = 30) -> list[str]:
-    """Hard-wrap at a printed width (a digit takes half a Chinese character's room), as a PDF does."""
-    lines, line, room = [], "", 0.0
-    for ch in text:
-        w = 0.5 if ch.isascii() else 1.0
-        if room + w > width:
-            lines.append(line)
-            line, room = "", 0.0
-        line, room = line + ch, room + w
-    return [*lines, line] if line else lines
-
-
-def _pdf(path: Path, pages: list[list[str]], header: str | None = HEADER, columns: list[list[str]] | None = None,
-         image_pages: dict[int, list[str]] | None = None, password: str | None = None) -> Path:
-    """A PDF with a running header and a page number in the footer on every page; ``pages`` are
-    lines of text; ``columns`` a last page of two columns; ``image_pages`` pages that are only a
-    picture of their lines (a scan)."""
-    from fpdf import FPDF
-
-    pdf = FPDF(format="A4")
-    pdf.add_font("cjk", fname=str(FONT))
-    pdf.set_auto_page_break(False)
-    if password:
-        pdf.set_encryption(owner_password="owner", user_password=password)
-    image_pages = image_pages or {}
-    total = len(pages) + (1 if columns else 0) + len(image_pages)
-    made = 0
-
-    def page(draw) -> None:  # type: ignore[no-untyped-def]
-        nonlocal made
-        made += 1
-        pdf.add_page()
-        pdf.set_font("cjk", size=9)
-        if header:
-            pdf.set_xy(10, 8)
-            pdf.cell(190, 6, header, align="C")
-        draw()
-        pdf.set_font("cjk", size=9)
-        pdf.set_xy(10, 285)
-        pdf.cell(190, 6, f"— {made} —", align="C")
-
-    def lines_at(lines: list[str], x: float) -> None:
-        pdf.set_font("cjk", size=12)
-        for i, line in enumerate(lines):
-            pdf.set_xy(x, 20 + 8 * i)
-            pdf.cell(0, 8, line)
-
-    for n in range(1, total + 1):
-        if n in image_pages:
-            picture = path.with_suffix(f".page{n}.png")
-            _picture(image_pages[n], picture)
-            page(lambda picture=picture: pdf.image(str(picture), x=10, y=20, w=190))
-        elif pages:
-            lines = pages.pop(0)
-            page(lambda lines=lines: lines_at(lines, 15))
-        elif columns:
-            page(lambda: (lines_at(columns[0], 12), lines_at(columns[1], 108)))
-    pdf.output(str(path))
-    return path
-
-
-def _picture(lines: list[str], out: Path) -> None:
-    """Lines of text as a page image at 150 dpi, black on white: what a scanner makes."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    font = ImageFont.truetype(str(FONT), 34)
-    img = Image.new("RGB", (1240, 90 + 60 * len(lines)), "white")
-    draw = ImageDraw.Draw(img)
-    for i, line in enumerate(lines):
-        draw.text((40, 40 + 60 * i), line, font=font, fill="black")
-    img.save(out)
 
 
 def _quotes_hold(r: Report) -> list:
@@ -112,10 +39,10 @@ SECOND = "县人大常委会持续推行民生实事项目人大代表票决制�
 
 
 def test_a_pdf_is_read_in_order_without_its_running_header_and_page_numbers(tmp_path):
-    first = _wrap(FIRST + ACROSS)
+    first = wrap(FIRST + ACROSS)
     cut = next(i for i, line in enumerate(first) if "督促" in line or "整改" in line)  # the sentence goes over the page
-    pdf = _pdf(tmp_path / "report.pdf", [first[:cut], [*first[cut:], *_wrap(SECOND)]])
-    r = read(pdf)
+    made = pdf(tmp_path / "report.pdf", [first[:cut], [*first[cut:], *wrap(SECOND)]], header=HEADER)
+    r = read(made)
     assert r.media_type == "application/pdf" and len(r.pages) == 2
     assert r.text.count(HEADER) == 1 and "—" not in r.text  # the title stays once, headers and page numbers go
     assert r.body == "安吉县人大常委会" and r.title == HEADER
@@ -126,10 +53,10 @@ def test_a_pdf_is_read_in_order_without_its_running_header_and_page_numbers(tmp_
 
 
 def test_two_columns_are_read_column_by_column(tmp_path):
-    left = _wrap("左栏所记：县人大常委会全年召开主任会议15次，研究重要事项。", 20)
-    right = _wrap("右栏所记：县人大常委会全年办理代表建议132件，办结率100%。", 20)
-    pdf = _pdf(tmp_path / "cols.pdf", [[HEADER, *_wrap(FIRST)]], columns=[left, right])
-    r = read(pdf)
+    left = wrap("左栏所记：县人大常委会全年召开主任会议15次，研究重要事项。", 20)
+    right = wrap("右栏所记：县人大常委会全年办理代表建议132件，办结率100%。", 20)
+    made = pdf(tmp_path / "cols.pdf", [[HEADER, *wrap(FIRST)]], columns=[left, right], header=HEADER)
+    r = read(made)
     assert r.text.index("左栏所记") < r.text.index("研究重要事项") < r.text.index("右栏所记") < r.text.index("办结率")
     got = _counts(_quotes_hold(r))
     assert ("主任会议", 15, "次", 2) in got and ("代表建议", 132, "件", 2) in got
@@ -137,21 +64,21 @@ def test_two_columns_are_read_column_by_column(tmp_path):
 
 def test_a_scanned_page_is_read_by_ocr_only_when_asked(tmp_path):
     scan = ["县人大常委会组织执法检查6次，", "听取和审议专项工作报告12个。"]
-    pdf = _pdf(tmp_path / "scan.pdf", [[HEADER, *_wrap(FIRST)]], image_pages={2: scan})
-    without = read(pdf)
+    made = pdf(tmp_path / "scan.pdf", [[HEADER, *wrap(FIRST)]], image_pages={2: scan}, header=HEADER)
+    without = read(made)
     assert without.unread_pages == [2] and without.ocr_pages == [] and "执法检查6次" not in without.text
-    r = read(pdf, ocr=True)
+    r = read(made, ocr=True)
     assert r.ocr_pages == [2] and r.unread_pages == []
     facts = _quotes_hold(r)
     assert ("执法检查", 6, "次", 2) in _counts(facts) and ("专项工作报告", 12, "个", 2) in _counts(facts)
     assert all(f.evidence.ocr == (f.evidence.page == 2) for f in facts)
-    only_scan = _pdf(tmp_path / "only-scan.pdf", [], header=None, image_pages={1: scan})
+    only_scan = pdf(tmp_path / "only-scan.pdf", [], header=None, image_pages={1: scan})
     with pytest.raises(ReadError, match=r"a PDF without text on any page \(build with --ocr"):
         read(only_scan)
 
 
 def test_pdfs_that_cannot_be_read_say_why(tmp_path):
-    locked = _pdf(tmp_path / "locked.pdf", [[HEADER, *_wrap(FIRST)]], password="secret")
+    locked = pdf(tmp_path / "locked.pdf", [[HEADER, *wrap(FIRST)]], password="secret", header=HEADER)
     with pytest.raises(ReadError, match="an encrypted PDF"):
         read(locked)
     broken = tmp_path / "broken.pdf"
@@ -161,19 +88,8 @@ def test_pdfs_that_cannot_be_read_say_why(tmp_path):
 
 
 def _docx(path: Path) -> Path:
-    import docx
-
-    d = docx.Document()
-    d.add_heading("德清县人大常委会2023年工作报告", level=1)
-    d.add_paragraph(FIRST)
-    d.add_paragraph("主要工作数据如下：")
-    table = d.add_table(rows=3, cols=2)
-    for row, cells in zip(table.rows, [("工作", "数量"), ("开展专题询问", "3次"), ("审查规范性文件", "45件")]):
-        for cell, value in zip(row.cells, cells):
-            cell.text = value
-    d.add_paragraph(SECOND)
-    d.save(str(path))
-    return path
+    return docx_report(path, "德清县人大常委会2023年工作报告", [FIRST, "主要工作数据如下："],
+                       [("工作", "数量"), ("开展专题询问", "3次"), ("审查规范性文件", "45件")], [SECOND])
 
 
 def test_a_docx_is_read_with_its_table_in_document_order(tmp_path):
@@ -264,7 +180,7 @@ def test_a_folder_of_mixed_formats_is_built_and_each_text_is_kept(tmp_path):
 
     src = tmp_path / "in"
     src.mkdir()
-    _pdf(src / "a.pdf", [[HEADER, *_wrap(FIRST)], _wrap(SECOND)])
+    pdf(src / "a.pdf", [[HEADER, *wrap(FIRST)], wrap(SECOND)], header=HEADER)
     _docx(src / "b.docx")
     (src / "c.html").write_text(PAGE, encoding="utf-8")
     (src / "d.pdf").write_bytes(b"%PDF-1.7\nbroken")

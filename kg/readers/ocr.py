@@ -26,7 +26,7 @@ def read_page(page: Any) -> str:
     import numpy as np
 
     image = page.render(scale=DPI / 72).to_pil().convert("RGB")
-    found, _ = _engine()(np.asarray(image))
+    found, _ = _engine()(np.asarray(image), use_cls=False)  # no line-angle classifier: pages are upright, and it misread more
     boxes = []
     for box, text, _score in found or []:
         ys = [p[1] for p in box]
