@@ -111,17 +111,31 @@ def test_an_old_word_doc_is_read_through_libreoffice(tmp_path):
     r = read(doc)
     assert r.media_type == "application/msword" and r.body == "德清县人大常委会"
     assert [c[:3] for c in _counts(_quotes_hold(r))] == [c[:3] for c in _counts(_quotes_hold(read(src)))]
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100
     broken = tmp_path / "broken.doc"
-    broken.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
-    with pytest.raises(ReadError, match=r"LibreOffice cannot read this \.doc file"):
+    broken.write_bytes(ole + "WordDocument".encode("utf-16-le") + b"\x00" * 600)
+    with pytest.raises(ReadError, match=r"LibreOffice cannot read this \.doc file \(Error: source file could not be loaded\)"):
         read(broken)
+    sheet = tmp_path / "sheet.doc"  # an Excel file named .doc
+    sheet.write_bytes(ole + "Workbook".encode("utf-16-le") + b"\x00" * 600)
+    with pytest.raises(ReadError, match="not a Word document"):
+        read(sheet)
 
 
-def test_a_damaged_docx_says_why(tmp_path):
+def test_a_damaged_docx_or_a_zip_bomb_says_why(tmp_path):
+    import io
+    import zipfile
+
     broken = tmp_path / "broken.docx"
     broken.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
     with pytest.raises(ReadError, match=r"not a readable \.docx file"):
         read(broken)
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"<" + b"a" * (300 * 1024 * 1024))  # 300 MB of one letter: 0.3 MB packed
+    (tmp_path / "bomb.docx").write_bytes(packed.getvalue())
+    with pytest.raises(ReadError, match=r"a \.docx that unpacks to 315 MB"):
+        read(tmp_path / "bomb.docx")
 
 
 PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>北湖区人大常委会工作报告_北湖人大网</title>

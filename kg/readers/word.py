@@ -9,17 +9,20 @@ import io
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 from kg.readers import Read, ReadError
 
 CONVERT_TIMEOUT = 120  # seconds for LibreOffice to convert one .doc
+MAX_UNPACKED = 256 * 1024 * 1024  # bytes a .docx may unpack to: a long report with pictures is tens of MB
 
 
 def read_docx(data: bytes, path: str | Path) -> Read:
     import docx
     from docx.table import Table
 
+    _refuse_bomb(data, path)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as e:  # python-docx raises zip, XML and key errors for a damaged package
@@ -32,6 +35,17 @@ def read_docx(data: bytes, path: str | Path) -> Read:
             lines.append(block.text)
     text = "\n".join(lines).strip() + "\n"
     return Read(text, "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
+def _refuse_bomb(data: bytes, path: str | Path) -> None:
+    """A .docx is a zip: a few MB can unpack to gigabytes, which would all be parsed."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        return  # python-docx says what is wrong with it
+    if unpacked > MAX_UNPACKED:
+        raise ReadError(path, f"a .docx that unpacks to {unpacked / 1e6:.0f} MB (more than {MAX_UNPACKED / 1e6:.0f} MB)")
 
 
 def _rows(table) -> list[str]:  # type: ignore[no-untyped-def]
@@ -51,6 +65,8 @@ def soffice() -> str | None:
 
 
 def read_doc(data: bytes, path: str | Path) -> Read:
+    if "WordDocument".encode("utf-16-le") not in data:  # the name of its main stream, in the OLE directory
+        raise ReadError(path, "not a Word document (an OLE file without a WordDocument stream: Excel, PowerPoint or damaged?)")
     program = soffice()
     if program is None:
         raise ReadError(path, "a Word 97–2003 .doc file: reading it needs LibreOffice (apt install libreoffice-writer-nogui)")
