@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from rdflib import Dataset, Graph, URIRef
 
-from kg.queries import refuse_service, uses_service
+from kg.queries import refuse_service, strip_comments, uses_service
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -432,7 +432,7 @@ class RemoteStore:
     allow_service = False
 
     def __init__(self, endpoint: str, graph_store: str | None = None, update: str | None = None,
-                 timeout: float = 60.0, retries: int = 4, backoff: float = 0.5) -> None:
+                 timeout: float = 60.0, retries: int = 4, backoff: float = 0.5, max_rows: int | None = None) -> None:
         for url in (endpoint, graph_store, update):
             if url is not None and not _is_http(url):
                 raise StoreError(f"{url!r} is not an http(s) URL: endpoints are SPARQL servers, not files or data")
@@ -441,6 +441,7 @@ class RemoteStore:
         self.graph_store = graph_store or base + "/store"
         self.update_url = update or base + "/update"
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
+        self.max_rows = max_rows  # a row cap the server is known to apply without saying so
 
     def _headers(self) -> dict[str, str]:
         h = {"User-Agent": "npc-kg"}
@@ -452,14 +453,15 @@ class RemoteStore:
         return h
 
     def _request(self, method: str, url: str, data: bytes | None, headers: dict[str, str],
-                 timeout: float | None = None) -> bytes:
-        """One HTTP call with bounded retries and exponential backoff on connection errors and 5xx."""
+                 timeout: float | None = None) -> tuple[bytes, Any]:
+        """One HTTP call with bounded retries and exponential backoff on connection errors and 5xx:
+        the body and the response headers."""
         last: Exception | None = None
         for attempt in range(self.retries + 1):
             req = urllib.request.Request(url, data=data, method=method, headers={**self._headers(), **headers})
             try:
                 with _OPENER.open(req, timeout=timeout or self.timeout) as resp:
-                    return resp.read()
+                    return resp.read(), resp.headers
             except urllib.error.HTTPError as e:
                 body = e.read().decode("utf-8", "replace")[:500]
                 if e.code < 500:
@@ -474,10 +476,30 @@ class RemoteStore:
         raise StoreError(f"{last} (gave up after {self.retries + 1} attempts)")
 
     def query(self, sparql: str, timeout: float | None = None) -> Rows:
+        """The whole answer. A server that cuts answers at a row limit (Virtuoso says so in an
+        X-SPARQL-MaxRows header; ``max_rows`` names a cap a server keeps quiet about) is asked again
+        page by page with LIMIT and OFFSET when the query has an ORDER BY and no LIMIT of its own;
+        otherwise the cut is an error, never partial rows given as whole."""
         refuse_service(sparql, self.allow_service)
         _check_syntax(sparql)
+        rows, cap = self._select(sparql, timeout)
+        if cap is None or len(rows) < cap:
+            return rows
+        tail = strip_comments(sparql)
+        if not re.search(r"\bORDER\s+BY\b", tail, re.IGNORECASE) or re.search(r"\b(LIMIT|OFFSET)\b", tail, re.IGNORECASE):
+            raise StoreError(f"{self.endpoint} cut the answer at {cap} rows (its row limit): the rows are not all there. "
+                             "Give the query an ORDER BY (it is then fetched page by page) or raise the server's limit")
+        data = list(rows.data)
+        while True:
+            page, _ = self._select(f"{sparql}\nLIMIT {cap} OFFSET {len(data)}", timeout)
+            data.extend(page.data)
+            if len(page) < cap:
+                return Rows(rows.vars, data)
+
+    def _select(self, sparql: str, timeout: float | None) -> tuple[Rows, int | None]:
+        """One request's rows and the row cap it was answered under, if any."""
         body = urllib.parse.urlencode({"query": sparql}).encode()
-        raw = self._request("POST", self.endpoint, body, {
+        raw, headers = self._request("POST", self.endpoint, body, {
             "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"}, timeout)
         try:
             data = json.loads(raw)
@@ -486,7 +508,7 @@ class RemoteStore:
             what = "a web page" if raw.lstrip()[:1] == b"<" else f"{len(raw)} bytes of something else"
             raise StoreError(f"{self.endpoint} answered {what}, not SPARQL JSON results: is it a SPARQL query endpoint?") from e
         if "boolean" in data:
-            return Rows(["result"], [(data["boolean"],)])
+            return Rows(["result"], [(data["boolean"],)]), None
         names = data["head"]["vars"]
 
         def value(t: dict | None) -> Any:
@@ -494,7 +516,9 @@ class RemoteStore:
                 return None
             return python_value(t["value"], t.get("datatype")) if t["type"] in ("literal", "typed-literal") else t["value"]
 
-        return Rows(names, [tuple(value(b.get(n)) for n in names) for b in data["results"]["bindings"]])
+        said = headers.get("X-SPARQL-MaxRows", "").strip()
+        cap = int(said) if said.isdigit() and int(said) > 0 else self.max_rows
+        return Rows(names, [tuple(value(b.get(n)) for n in names) for b in data["results"]["bindings"]]), cap
 
     def update(self, sparql: str) -> None:
         body = urllib.parse.urlencode({"update": sparql}).encode()

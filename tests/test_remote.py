@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -255,3 +256,63 @@ def test_retries_on_5xx_then_succeeds():
             RemoteStore(remote.endpoint, retries=1, backoff=0.01).query("ASK {}")
     finally:
         httpd.shutdown()
+
+
+class _Capped:
+    """A SPARQL server that answers from a real Oxigraph store but at most ``cap`` rows, saying so in
+    an X-SPARQL-MaxRows header, as Virtuoso does."""
+
+    def __init__(self, cap: int, say: bool = True) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        import pyoxigraph
+
+        store = pyoxigraph.Store()
+        for i in range(25):
+            store.add(pyoxigraph.Quad(pyoxigraph.NamedNode(f"http://x/{i:02d}"), pyoxigraph.NamedNode("http://x/n"), pyoxigraph.Literal(str(i))))
+        self.asked: list[str] = []
+        asked = self.asked
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+                asked.append(form["query"][0])
+                answer = store.query(form["query"][0])
+                names = [v.value for v in answer.variables]
+                rows = [{n: {"type": "literal", "value": s[n].value} for n in names} for s in answer][:cap]
+                body = json.dumps({"head": {"vars": names}, "results": {"bindings": rows}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                if say:
+                    self.send_header("X-SPARQL-MaxRows", str(cap))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/sparql"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_an_answer_cut_at_the_servers_row_limit_is_paged_or_refused():
+    with _Capped(10) as server:
+        remote = RemoteStore(server.url, retries=0)
+        rows = remote.query("SELECT ?s ?o WHERE { ?s <http://x/n> ?o } ORDER BY ?s")
+        assert [r["o"] for r in rows.rows] == [str(i) for i in range(25)]  # three pages of 10, 10 and 5
+        assert [q.rsplit("\n", 1)[-1] for q in server.asked[1:]] == ["LIMIT 10 OFFSET 10", "LIMIT 10 OFFSET 20"]
+        with pytest.raises(StoreError, match="cut the answer at 10 rows"):
+            remote.query("SELECT ?s WHERE { ?s <http://x/n> ?o }")  # no order: pages would not be a partition
+        assert len(remote.query("SELECT ?s WHERE { ?s <http://x/n> ?o } ORDER BY ?s LIMIT 5")) == 5
+    with _Capped(10, say=False) as quiet:  # a cap the server keeps quiet about, known to the user
+        assert len(RemoteStore(quiet.url, retries=0).query("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s")) == 10
+        assert len(RemoteStore(quiet.url, retries=0, max_rows=10).query("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s")) == 25
