@@ -28,6 +28,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check kg tests bench scripts
 	$(BIN)/pytest
+	scripts/check-wheel.sh
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

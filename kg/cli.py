@@ -14,7 +14,22 @@ import typer
 from kg import queries
 from kg.store import StoreError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Knowledge graphs of local people's congresses.")
+app = typer.Typer(no_args_is_help=True, rich_markup_mode="markdown", help="Knowledge graphs of local people's congresses.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from kg.__about__ import __version__
+
+        typer.echo(f"npc-kg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                   help="print the version and exit")] = False) -> None:
+    """Knowledge graphs of local people's congresses: build, validate, query, export, draw.
+    Exit codes: 0 done; 1 findings (violations) or nothing built; 2 usage; 3 a partial build."""
 
 StoreOpt = Annotated[Path, typer.Option("--store", help="build folder (or its store/ folder)")]
 EndpointOpt = Annotated[str | None, typer.Option("--endpoint", help="remote SPARQL query URL instead of the local store")]
@@ -163,7 +178,8 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
         _fail(str(e).strip("'\""), 2)
     except StoreError as e:
         _fail(str(e))
-    typer.echo(_render(rows, fmt))
+    text = _render(rows, fmt)
+    typer.echo(text, nl=not text.endswith("\n"))  # CSV ends its last row itself: no blank line after it
 
 
 @app.command()
@@ -300,7 +316,13 @@ def serve(store: StoreOpt = Path("build"),
 
 
 def main() -> None:
-    app()
+    from kg.paths import MissingData
+
+    try:
+        app()
+    except MissingData as e:
+        typer.echo(f"error: {e}", err=True)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from rdflib import Dataset
 
-from kg.paths import ROOT
+from kg.paths import ONTOLOGY
 from kg.rdf import bind_prefixes
 from kg.store import OxigraphStore
 
 FORMATS = {"ttl": "turtle", "nt": "nt", "nq": "nquads", "trig": "trig", "jsonld": "json-ld"}
-CONTEXT = ROOT / "ontology" / "context.jsonld"
+CONTEXT = ONTOLOGY / "context.jsonld"
 
 
 def dataset(store: OxigraphStore) -> Dataset:

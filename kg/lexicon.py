@@ -14,7 +14,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from kg.paths import ONTOLOGY
+from kg.paths import ONTOLOGY, require
 
 BASE = "https://w3id.org/npc-kg/"
 NPC = Namespace(BASE + "ontology#")
@@ -27,7 +27,7 @@ SCHEMES = {
 def turtle_folder(folder: Path) -> Graph:
     """All Turtle files of a folder in one graph."""
     g = Graph()
-    for path in sorted(folder.glob("*.ttl")):
+    for path in require(folder, "*.ttl"):
         g.parse(path, format="turtle")
     return g
 

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from kg import lexicon
-from kg.paths import QUERIES
+from kg.paths import QUERIES, require
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
@@ -157,7 +157,7 @@ def parse(text: str, path: str = "<query>") -> StoredQuery:
 def stored(folder: Path = QUERIES) -> dict[str, StoredQuery]:
     """Every stored query by name, parsed once."""
     out = {}
-    for p in sorted(folder.glob("*.rq")):
+    for p in require(folder, "*.rq"):
         q = parse(p.read_text(encoding="utf-8"), str(p))
         out[q.name] = q
     return out

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The package as users get it: build the wheel, install it into a fresh virtual environment outside
+# the checkout, and run build → validate → query → export → docs on the seeds it carries.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install --quiet --upgrade pip
+"$work/venv/bin/pip" wheel --quiet --no-deps -w "$work/dist" "$here"
+"$work/venv/bin/pip" install --quiet "$work"/dist/*.whl
+cd "$work"
+kg="$work/venv/bin/kg"
+"$kg" --version
+"$kg" build --out b -q                      # no path: the seeds inside the package
+"$kg" validate --store b
+"$kg" queries | grep -q piloted-livelihood-voting
+rows=$("$kg" query piloted-livelihood-voting --store b -f csv | tail -n +2 | wc -l)
+[ "$rows" -eq 2 ] || { echo "piloted-livelihood-voting gave $rows rows, not 2"; exit 1; }
+"$kg" export -f jsonld -o graph.jsonld --store b
+"$kg" docs -o site >/dev/null
+[ -s graph.jsonld ] && [ -s site/index.html ]
+echo "wheel check: installed outside the checkout, built, validated, queried, exported"
