@@ -6,13 +6,32 @@ import csv
 import io
 import json
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from kg import queries
+from kg import export as exports
+from kg import network as networks
+from kg import queries, tables
+from kg import validate as validation
 from kg.store import StoreError
+
+
+def _choices(name: str, values: tuple[str, ...] | dict[str, str]) -> type[Enum]:
+    """A typer choice from the library's own list of values: checked when parsed, completed by the shell."""
+    return Enum(name, {v: v for v in values}, type=str)  # type: ignore[return-value]
+
+
+ExportFormat = _choices("ExportFormat", exports.FORMATS)
+NetworkKind = _choices("NetworkKind", networks.KINDS)
+NetworkFormat = _choices("NetworkFormat", networks.FORMATS)
+Engine = _choices("Engine", validation.ENGINES)
+TableName = _choices("TableName", tables.TABLES)
+TableFormat = _choices("TableFormat", tables.FORMATS)
+RowsFormat = _choices("RowsFormat", ("table", "csv", "json"))
+Modality = _choices("Modality", ("reported", "planned"))
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode="markdown", help="Knowledge graphs of local people's congresses.")
 
@@ -54,7 +73,7 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
           jobs: Annotated[int, typer.Option("--jobs", "-j", help="worker processes", min=1)] = 1,
           file_timeout: Annotated[float, typer.Option("--file-timeout", help="seconds one file may take (0: no limit)", min=0)] = 300.0,
           ocr: Annotated[bool, typer.Option("--ocr", help="read scanned PDF pages with OCR (seconds a page)")] = False,
-          quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False) -> None:
+          quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False) -> None:
     """Build reports into a validated graph store. Exit 0: all built; 3: some files failed, the rest
     were built; 1: nothing could be built."""
     from kg.build import BuildError, collect
@@ -81,14 +100,9 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
 @app.command()
 def validate(store: StoreOpt = Path("build"),
              files: Annotated[list[Path] | None, typer.Argument(help="Turtle/TriG files instead of the store")] = None,
-             engine: Annotated[str, typer.Option(help="SHACL engine: turbo (fast) or pyshacl (the reference)")] = "turbo") -> None:
+             engine: Annotated[Engine, typer.Option(help="SHACL engine: turbo (fast) or pyshacl (the reference)")] = Engine.turbo) -> None:
     """SHACL-validate the built graphs (or RDF files); exit 1 on any violation."""
-    from kg.validate import check_engine
-
-    try:
-        check_engine(engine)
-    except ValueError as e:
-        _fail(str(e))
+    engine = engine.value
     if files:
         from kg.validate import validate_files
 
@@ -139,7 +153,7 @@ def _render(rows, fmt: str) -> str:
 def query(name: Annotated[str | None, typer.Argument(help="stored query name")] = None,
           param: Annotated[list[str] | None, typer.Option("--param", "-p", help="k=v, repeatable")] = None,
           file: Annotated[Path | None, typer.Option("--file", help="run an ad-hoc .rq file")] = None,
-          fmt: Annotated[str, typer.Option("--format", "-f", help="table|csv|json")] = "table",
+          fmt: Annotated[RowsFormat, typer.Option("--format", "-f", help="how rows are printed")] = RowsFormat.table,
           timeout: Annotated[float | None, typer.Option("--timeout", help="seconds")] = 60.0,
           allow_update: Annotated[bool, typer.Option("--allow-update", help="run a SPARQL UPDATE from --file")] = False,
           allow_service: Annotated[bool, typer.Option("--allow-service", help="let the query call other servers (SERVICE)")] = False,
@@ -178,35 +192,40 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
         _fail(str(e).strip("'\""), 2)
     except StoreError as e:
         _fail(str(e))
-    text = _render(rows, fmt)
+    text = _render(rows, fmt.value)
     typer.echo(text, nl=not text.endswith("\n"))  # CSV ends its last row itself: no blank line after it
 
 
 @app.command()
-def export(fmt: Annotated[str, typer.Option("--format", "-f", help="ttl|nt|nq|trig|jsonld")] = "ttl",
-           out: Annotated[Path | None, typer.Option("--out", "-o")] = None, store: StoreOpt = Path("build")) -> None:
+def export(fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="RDF syntax")] = ExportFormat.ttl,
+           out: Annotated[Path | None, typer.Option("--out", "-o", help="file to write (default: standard output)")] = None,
+           store: StoreOpt = Path("build")) -> None:
     """Export the whole graph, sorted and canonical."""
-    data = _open(store, None).export(fmt)
+    data = _open(store, None).export(fmt.value)
     if out:
-        out.write_bytes(data)
+        try:
+            out.write_bytes(data)
+        except OSError as e:
+            _fail(f"cannot write {out}: {e.strerror or e}")
         typer.echo(f"wrote {out} ({len(data)} bytes)")
     else:
         sys.stdout.buffer.write(data)
 
 
 @app.command()
-def network(kind: Annotated[str, typer.Option("--kind", help="bipartite|mechanisms|bodies|diffusion")] = "bipartite",
-            out: Annotated[Path | None, typer.Option("--out", "-o", help=".png .svg .html .graphml .gexf")] = None,
+def network(kind: Annotated[NetworkKind, typer.Option("--kind", help="which network")] = NetworkKind.bipartite,
+            out: Annotated[Path | None, typer.Option("--out", "-o", help="file to write (default: build/network.png)")] = None,
+            fmt: Annotated[NetworkFormat | None, typer.Option("--format", "-f", help="file format (default: from the file name)")] = None,
             mechanism: Annotated[list[str] | None, typer.Option("--mechanism", help="keep these mechanisms (diffusion: the one)")] = None,
             province: Annotated[str | None, typer.Option("--province", help="keep bodies in this province, e.g. 四川省")] = None,
             hierarchy: Annotated[bool, typer.Option("--hierarchy", help="add province and prefecture nodes")] = False,
             show_stats: Annotated[bool, typer.Option("--stats", help="print centralities, communities, co-adoption")] = False,
-            modality: Annotated[str, typer.Option("--modality")] = "reported", store: StoreOpt = Path("build")) -> None:
+            modality: Annotated[Modality, typer.Option("--modality", help="reported facts or plans")] = Modality.reported,
+            store: StoreOpt = Path("build")) -> None:
     """Draw, write or measure a mechanism network."""
-    from kg import network as net
-
+    net = networks
     try:
-        g = net.build_graph(_open(store, None).store, kind, modality, tuple(mechanism or ()), province, hierarchy)
+        g = net.build_graph(_open(store, None).store, kind.value, modality.value, tuple(mechanism or ()), province, hierarchy)
     except ValueError as e:
         _fail(str(e), 2)
     if show_stats:
@@ -214,12 +233,18 @@ def network(kind: Annotated[str, typer.Option("--kind", help="bipartite|mechanis
             typer.echo(f"== {name}\n{df.head(30).to_string(index=False)}\n")
     if out or not show_stats:
         out = out or Path("build/network.png")
-        net.write(g, out)
+        try:
+            net.write(g, out, fmt.value if fmt else None)
+        except ValueError as e:
+            _fail(f"{e} (give --format, or a file name ending in one)", 2)
+        except OSError as e:
+            _fail(f"cannot write {out}: {e.strerror or e}")
         typer.echo(f"wrote {out} ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges)")
 
 
 @app.command()
-def extract(file: Path, fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl")] = "jsonl",
+def extract(file: Annotated[Path, typer.Argument(help="one report file (txt, html, pdf, docx, doc)")],
+            fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl (the only one)")] = "jsonl",
             ocr: Annotated[bool, typer.Option("--ocr", help="read scanned PDF pages with OCR (seconds a page)")] = False) -> None:
     """Print a report's facts, one JSON object per line: first the report, then each fact. Offsets
     point into the text the report was read as (what `kg build` keeps in build/texts/)."""
@@ -240,21 +265,24 @@ def extract(file: Path, fmt: Annotated[str, typer.Option("--format", "-f", help=
 
 
 @app.command("table")
-def table_cmd(name: Annotated[str, typer.Argument(help="counts|practices|bodies|laws|reports")],
-              fmt: Annotated[str, typer.Option("--format", "-f", help="csv|parquet|json|table")] = "csv",
-              out: Annotated[Path | None, typer.Option("--out", "-o")] = None, store: StoreOpt = Path("build")) -> None:
+def table_cmd(name: Annotated[TableName, typer.Argument(help="which table")],
+              fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="file format")] = TableFormat.csv,
+              out: Annotated[Path | None, typer.Option("--out", "-o", help="file to write (default: standard output)")] = None,
+              bom: Annotated[bool, typer.Option("--bom", help="CSV with a byte-order mark, for Excel")] = False,
+              store: StoreOpt = Path("build")) -> None:
     """A tidy table, one fact a row, from the stored table-* queries."""
-    from kg import tables
-
     try:
-        text = tables.write(_open(store, None).table(name), fmt, out)
+        text = tables.write(_open(store, None).table(name.value), fmt.value, out, bom)
     except ValueError as e:
         _fail(str(e), 2)
-    typer.echo(text if text is not None else f"wrote {out}")
+    if text is None:
+        typer.echo(f"wrote {out}")
+    else:
+        typer.echo(text, nl=not text.endswith("\n"))
 
 
 @app.command()
-def docs(out: Annotated[Path, typer.Option("--out", "-o")] = Path("site")) -> None:
+def docs(out: Annotated[Path, typer.Option("--out", "-o", help="folder to write the pages into")] = Path("site")) -> None:
     """Render the ontology and its SKOS schemes to HTML (zh and en)."""
     from kg.docs import write
 
@@ -262,7 +290,7 @@ def docs(out: Annotated[Path, typer.Option("--out", "-o")] = Path("site")) -> No
 
 
 @app.command("eval")
-def eval_cmd(gold_dir: Path,
+def eval_cmd(gold_dir: Annotated[Path, typer.Argument(help="folder of NAME.txt and NAME.gold.jsonl pairs")],
              texts: Annotated[Path | None, typer.Option("--texts", help="folder of the texts, if not beside the gold")] = None,
              graph: Annotated[bool, typer.Option("--graph", help="score what a built graph holds, not kg extract")] = False) -> None:
     """Precision, recall and F1 per kind against NAME.txt + NAME.gold.jsonl pairs, with every miss."""

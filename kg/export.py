@@ -6,6 +6,7 @@ Output is canonical and sorted, so two builds of the same input are byte-identic
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from rdflib import Dataset
@@ -18,9 +19,18 @@ FORMATS = {"ttl": "turtle", "nt": "nt", "nq": "nquads", "trig": "trig", "jsonld"
 CONTEXT = ONTOLOGY / "context.jsonld"
 
 
+# Oxigraph stores a whole-number xsd:decimal as "41" (XSD 1.1); Turtle's shorthand can only write it
+# 41.0. Every export writes the one form "41.0", so that one value is one RDF term in all of them.
+_WHOLE_DECIMAL = re.compile(r'(?<= )"(-?\d+)"(\^\^<http://www\.w3\.org/2001/XMLSchema#decimal>)')
+
+
+def _decimals(nquads: str) -> str:
+    return _WHOLE_DECIMAL.sub(r'"\1.0"\2', nquads)
+
+
 def dataset(store: OxigraphStore) -> Dataset:
     ds = Dataset()
-    ds.parse(data=store.dump("nq"), format="nquads")
+    ds.parse(data=_decimals(store.dump("nq").decode("utf-8")), format="nquads")
     for p, ns in bind_prefixes(ds.default_graph).namespaces():
         ds.bind(p, ns)
     return ds
@@ -33,7 +43,7 @@ def export(store: OxigraphStore, fmt: str) -> bytes:
     if fmt in ("nt", "nq"):
         quads = list(store.store)
         lines = sorted({f"{q.triple} ." for q in quads} if fmt == "nt" else {f"{q} ." for q in quads})
-        return ("\n".join(lines) + "\n").encode("utf-8")
+        return _decimals("\n".join(lines) + "\n").encode("utf-8")
     ds = dataset(store)
     if fmt == "ttl":
         g = bind_prefixes(ds.default_graph.__class__())

@@ -6,6 +6,7 @@ labels render instead of empty boxes.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import cache
 from itertools import combinations
@@ -19,6 +20,7 @@ from kg.places import gazetteer
 from kg.store import Store
 
 KINDS = ("bipartite", "mechanisms", "bodies", "diffusion")
+FORMATS = ("png", "svg", "pdf", "html", "graphml", "gexf")
 STAGES = ("pilot", "adopt", "expand", "implement", "plan")
 STAGE_COLOURS = {"pilot": "#d62728", "adopt": "#ff7f0e", "expand": "#2ca02c", "implement": "#7f7f7f", "plan": "#9467bd"}
 LEVEL_COLOURS = {"province": "#08306b", "prefecture": "#2171b5", "county": "#6baed6", "township": "#c6dbef", "national": "#000000"}
@@ -45,7 +47,8 @@ def bipartite(store: Store, modality: str = "reported", mechanisms: tuple[str, .
         b, m = f"body:{r['body_zh']}", f"mechanism:{r['mechanism']}"
         g.add_node(b, kind="body", label=r["body_zh"], label_zh=r["body_zh"], level=r["level"] or "",
                    place_code=str(r["place_code"]), iri=r["body"], **regions)
-        g.add_node(m, kind="mechanism", label=r["label_zh"], label_zh=r["label_zh"], label_en=r["label_en"], id=r["mechanism"])
+        g.add_node(m, kind="mechanism", label=r["label_zh"], label_zh=r["label_zh"], label_en=r["label_en"],
+                   mechanism=r["mechanism"])  # not "id": GraphML readers take that for the node id
         stages = sorted(s for s in (r["stages"] or "").split(",") if s)
         g.add_edge(b, m, kind="practice", stages=",".join(stages), stage=_strongest(stages), years=r["years"] or "",
                    weight=int(r["evidence_count"]), evidence=r["example"] or "")
@@ -202,8 +205,8 @@ def _title(g: nx.Graph) -> str:
             "diffusion": f"机制扩散 Diffusion of {g.graph.get('mechanism', '')}"}.get(g.graph.get("kind", ""), "network")
 
 
-def draw(g: nx.Graph, out: str | Path, title: str | None = None, label_top: int = 40) -> Path:
-    """PNG or SVG (by suffix). Colour by kind, level and stage, size by degree; only the
+def draw(g: nx.Graph, out: str | Path, title: str | None = None, label_top: int = 40, fmt: str | None = None) -> Path:
+    """PNG, SVG or PDF (by suffix unless ``fmt`` is given). Colour by kind, level and stage, size by degree; only the
     best-connected ``label_top`` nodes are labelled so that large networks stay legible."""
     import matplotlib
 
@@ -213,6 +216,8 @@ def draw(g: nx.Graph, out: str | Path, title: str | None = None, label_top: int 
 
     family = cjk_font()
     plt.rcParams["font.family"] = [family, "DejaVu Sans"]
+    plt.rcParams["svg.fonttype"] = "none"  # SVG text stays text: searchable, editable, selectable
+    plt.rcParams["pdf.fonttype"] = 42  # PDF embeds the font as TrueType/CID: text can be copied
     out = Path(out)
     fig, ax = plt.subplots(figsize=(12, 9), dpi=110)
     if g.number_of_nodes() == 0:
@@ -257,7 +262,7 @@ def draw(g: nx.Graph, out: str | Path, title: str | None = None, label_top: int 
     ax.set_title(title or _title(g), fontsize=14)
     ax.axis("off")
     fig.tight_layout()
-    fig.savefig(out)
+    fig.savefig(out, format=fmt)
     plt.close(fig)
     return out
 
@@ -310,17 +315,18 @@ svg.onmouseup=()=>drag=null;svg.onmousemove=e=>{if(!drag)return;const k=drag[4]/
 
 
 def write(g: nx.Graph, out: str | Path, fmt: str | None = None) -> Path:
-    """Write a network as png, svg, graphml or gexf (from the suffix unless ``fmt`` is given)."""
+    """Write a network as png, svg, pdf, html, graphml or gexf (from the suffix unless ``fmt`` is given)."""
     out = Path(out)
     fmt = fmt or out.suffix.lstrip(".").lower()
-    if fmt in ("png", "svg"):
-        return draw(g, out)
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown network format {fmt!r}: {', '.join(FORMATS)}")
+    if fmt in ("png", "svg", "pdf"):
+        return draw(g, out, fmt=fmt)
     if fmt == "html":
         return write_html(g, out)
     if fmt == "graphml":
         nx.write_graphml(g, out)
     elif fmt == "gexf":
-        nx.write_gexf(g, out)
-    else:
-        raise ValueError(f"unknown network format {fmt!r}: png, svg, html, graphml or gexf")
+        text = "\n".join(nx.generate_gexf(g))  # networkx puts a name on <graph>, which GEXF 1.2's schema does not allow
+        out.write_text(re.sub(r'(<graph\b[^>]*?) name="[^"]*"', r"\1", text, count=1) + "\n", encoding="utf-8")
     return out

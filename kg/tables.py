@@ -40,9 +40,9 @@ def table(store: Store, name: str) -> pd.DataFrame:
     return df
 
 
-def write(df: pd.DataFrame, fmt: str, out: str | Path | None) -> str | None:
-    """CSV is UTF-8 without BOM (Excel: Data → From Text/CSV → 65001 UTF-8); Parquet keeps dtypes.
-    Without ``out`` the table is returned as text (not for parquet)."""
+def write(df: pd.DataFrame, fmt: str, out: str | Path | None, bom: bool = False) -> str | None:
+    """CSV is UTF-8, with a byte-order mark when ``bom`` (Excel then opens it by double-click with the
+    Chinese intact); Parquet keeps dtypes. Without ``out`` the table is returned as text (not for parquet)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown table format {fmt!r}: {', '.join(FORMATS)}")
     if fmt == "parquet":
@@ -53,6 +53,8 @@ def write(df: pd.DataFrame, fmt: str, out: str | Path | None) -> str | None:
     text = {"csv": lambda: df.to_csv(index=False, lineterminator="\n"),
             "json": lambda: df.to_json(orient="records", force_ascii=False, indent=1),
             "table": lambda: df.to_string(index=False, max_colwidth=40)}[fmt]()
+    if bom and fmt == "csv":
+        text = "\ufeff" + text
     if out:
         Path(out).write_text(text, encoding="utf-8")
         return None
