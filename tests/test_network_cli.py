@@ -99,3 +99,36 @@ def test_html_is_self_contained(built, tmp_path):
     assert "会东县人大常委会" in page and "在嘎吉镇、野租乡试点开展" in page  # labels and evidence for hover
     assert not re.search(r"(?:src|href)\s*=\s*[\"']?https?:", page) and "<link" not in page
     assert "<script>" in page and 'id="q"' in page
+
+
+def test_outputs_other_tools_read_without_warnings(built, tmp_path):
+    """igraph reads the GraphML with warnings as errors and keeps every node's id; the GEXF has no
+    attribute GEXF 1.2 does not define; SVG text stays text; one decimal is one term in every export."""
+    import re
+    import warnings
+    import xml.etree.ElementTree as ET
+
+    import igraph
+
+    g = built.network("bipartite")
+    network.write(g, tmp_path / "n.graphml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ig = igraph.Graph.Read_GraphML(str(tmp_path / "n.graphml"))
+    assert sorted(ig.vs["id"]) == sorted(g.nodes) and ig.ecount() == g.number_of_edges()
+    network.write(g, tmp_path / "n.gexf")
+    graph = ET.parse(tmp_path / "n.gexf").getroot().find("{http://www.gexf.net/1.2draft}graph")
+    assert set(graph.attrib) == {"defaultedgetype", "mode"}
+    network.write(g, tmp_path / "n.svg")
+    svg = (tmp_path / "n.svg").read_text(encoding="utf-8")
+    assert "<text" in svg and "绛县人大常委会" in svg  # searchable text, not glyph paths
+    values = {fmt: set(re.findall(r'obsValue>? "?(\d+(?:\.\d+)?)', built.export(fmt).decode("utf-8"))) for fmt in ("nt", "ttl", "nq", "trig")}
+    assert values["nt"] == values["ttl"] == values["nq"] == values["trig"] and "14.0" in values["nt"]
+
+
+def test_csv_for_excel_has_a_bom_only_when_asked(built, tmp_path):
+    from kg import tables
+
+    df = built.table("counts")
+    assert tables.write(df, "csv", None, bom=True).startswith("\ufeffid,body,")
+    assert tables.write(df, "csv", None).startswith("id,body,")
