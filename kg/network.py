@@ -167,12 +167,18 @@ def stats(g: nx.Graph) -> dict[str, pd.DataFrame]:
 
 
 @cache
+def cjk_font_path() -> Path:
+    """Noto Sans CJK SC, as the PyPI package mplfonts ships it."""
+    import mplfonts
+
+    return Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
+
+
 def cjk_font() -> str:
     """Register Noto Sans CJK SC with matplotlib and return its family name."""
-    import mplfonts
     from matplotlib import font_manager
 
-    path = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
+    path = cjk_font_path()
     font_manager.fontManager.addfont(str(path))
     return font_manager.FontProperties(fname=str(path)).get_name()
 
@@ -281,17 +287,52 @@ def write_html(g: nx.Graph, out: str | Path, title: str | None = None) -> Path:
              for u, v, d in g.edges(data=True)]
     data = json.dumps({"nodes": nodes, "edges": edges, "stage": STAGE_COLOURS, "level": LEVEL_COLOURS},
                       ensure_ascii=False).replace("</", "<\\/")
-    page = _HTML.replace("__TITLE__", title or _title(g)).replace("__DATA__", data)
+    title = title or _title(g)
+    legend = "".join(f'<span><i style="background:{c}"></i>{_STAGE_ZH.get(k, k)} {k}</span>' for k, c in STAGE_COLOURS.items())
+    legend += "".join(f'<span><b style="background:{c}"></b>{_LEVEL_ZH.get(k, k)}</span>' for k, c in LEVEL_COLOURS.items()
+                      if k != "national")
+    legend += '<span><b style="background:#fdae6b"></b>机制 mechanism</span>'
+    font = _font_subset(_HTML + title + legend + "".join(n["label"] + n["info"] for n in nodes) + "".join(e["info"] for e in edges))
+    page = (_HTML.replace("__FONT__", font).replace("__TITLE__", title).replace("__LEGEND__", legend)
+            .replace("__DATA__", data))
     out = Path(out)
     out.write_text(page, encoding="utf-8")
     return out
 
 
+_STAGE_ZH = {"pilot": "试点", "adopt": "推行", "expand": "推广", "implement": "实施", "plan": "计划"}
+_LEVEL_ZH = {"province": "省级", "prefecture": "市级", "county": "县级", "township": "乡镇"}
+
+
+def _font_subset(text: str) -> str:
+    """The CJK font's glyphs for the characters a page shows, as a base64 OpenType font: the page
+    reads right on a machine without any Chinese font, and weighs tens of KB, not the 16 MB font."""
+    import base64
+    import io
+
+    from fontTools import subset
+
+    options = subset.Options()
+    options.layout_features, options.name_IDs, options.notdef_outline = [], [], True
+    font = subset.load_font(str(cjk_font_path()), options)
+    sub = subset.Subsetter(options)
+    sub.populate(text=text + "0123456789—·: ")
+    sub.subset(font)
+    buf = io.BytesIO()
+    font.save(buf)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
 _HTML = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>__TITLE__</title>
-<style>body{margin:0;font-family:'Noto Sans CJK SC',sans-serif}header{padding:8px 12px;background:#f3f3f3}
+<style>@font-face{font-family:npcCJK;src:url(data:font/otf;base64,__FONT__) format("opentype")}
+body{margin:0;font-family:npcCJK,'Noto Sans CJK SC',sans-serif}header{padding:8px 12px;background:#f3f3f3}
+input{font-family:inherit}#legend{font-size:12px;margin-left:12px}#legend span{margin-right:10px}
+#legend i,#legend b{display:inline-block;width:14px;height:4px;margin-right:3px;vertical-align:middle}
+#legend b{height:10px;width:10px;border-radius:5px}
 #tip{position:fixed;max-width:420px;background:#fff;border:1px solid #999;padding:6px;font-size:13px;display:none}
 svg{width:100vw;height:calc(100vh - 48px)}text{pointer-events:none}.dim{opacity:.15}</style></head>
-<body><header><b>__TITLE__</b> <input id="q" placeholder="搜索 search…" size="24"></header>
+<body><header><b>__TITLE__</b> <input id="q" placeholder="搜索 search…" size="24"><span id="legend">__LEGEND__</span>
+<small>滚轮缩放 wheel to zoom · 拖动平移 drag to pan</small></header>
 <svg id="svg" viewBox="-1.2 -1.2 2.4 2.4"></svg><div id="tip"></div>
 <script>
 const D=__DATA__, NS="http://www.w3.org/2000/svg", svg=document.getElementById("svg"), tip=document.getElementById("tip");
@@ -308,7 +349,9 @@ D.nodes.forEach(n=>{const c=n.kind=="mechanism"?"#fdae6b":n.kind=="place"?"#d9d9
 document.getElementById("q").oninput=ev=>{const q=ev.target.value.trim();svg.querySelectorAll("[data-id]").forEach(x=>
  x.classList.toggle("dim",q!==""&&!P[x.dataset.id].label.includes(q)))};
 let drag=null;svg.onmousedown=e=>drag=[e.clientX,e.clientY,...svg.getAttribute("viewBox").split(" ").map(Number)];
-svg.onmouseup=()=>drag=null;svg.onmousemove=e=>{if(!drag)return;const k=drag[4]/svg.clientWidth;
+svg.onmouseup=()=>drag=null;svg.onwheel=e=>{e.preventDefault();const v=svg.getAttribute("viewBox").split(" ").map(Number);
+ const r=svg.getBoundingClientRect(),f=e.deltaY>0?1.2:1/1.2,mx=v[0]+(e.clientX-r.left)/r.width*v[2],my=v[1]+(e.clientY-r.top)/r.height*v[3];
+ svg.setAttribute("viewBox",[mx-(mx-v[0])*f,my-(my-v[1])*f,v[2]*f,v[3]*f].join(" "))};svg.onmousemove=e=>{if(!drag)return;const k=drag[4]/svg.clientWidth;
  svg.setAttribute("viewBox",[drag[2]-(e.clientX-drag[0])*k,drag[3]-(e.clientY-drag[1])*k,drag[4],drag[5]].join(" "))};
 </script></body></html>
 """

@@ -99,6 +99,24 @@ def test_html_is_self_contained(built, tmp_path):
     assert "会东县人大常委会" in page and "在嘎吉镇、野租乡试点开展" in page  # labels and evidence for hover
     assert not re.search(r"(?:src|href)\s*=\s*[\"']?https?:", page) and "<link" not in page
     assert "<script>" in page and 'id="q"' in page
+    assert "svg.onwheel" in page and "试点 pilot" in page and "县级" in page  # zoom and a legend
+
+
+def test_html_carries_the_glyphs_its_chinese_needs(built, tmp_path):
+    """Chinese must not show as boxes on a machine without a CJK font: the page embeds a subset of
+    the font with a glyph for every Chinese character on it, and stays small."""
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    page = network.write(built.network("bipartite"), tmp_path / "n.html").read_text(encoding="utf-8")
+    font = TTFont(io.BytesIO(base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", page).group(1))))
+    covered = set(map(chr, font.getBestCmap()))
+    shown = set(re.findall(r"[\u4e00-\u9fff]", page))
+    assert len(shown) > 200 and shown <= covered
+    assert len(page) < 400_000  # the whole font is 16 MB
 
 
 def test_outputs_other_tools_read_without_warnings(built, tmp_path):
