@@ -40,7 +40,7 @@ def render() -> str:
     parts.append("<h2 id='classes'>Classes 类</h2><table><tr><th>term</th><th>中文</th><th>English</th><th>subclass of</th></tr>")
     for c in sorted(g.subjects(RDF.type, OWL.Class)):
         sup = ", ".join(f"<code>{escape(g.namespace_manager.normalizeUri(o))}</code>" for o in sorted(g.objects(c, RDFS.subClassOf)))
-        parts.append(f"<tr id='{_local(c)}'><td><code>npc:{_local(c)}</code></td>"
+        parts.append(f"<tr id='{_local(c)}'><td><a href='#{_local(c)}'><code>npc:{_local(c)}</code></a></td>"
                      f"<td><b>{escape(_lang(g, c, RDFS.label, 'zh'))}</b><br>{escape(_lang(g, c, RDFS.comment, 'zh'))}</td>"
                      f"<td><b>{escape(_lang(g, c, RDFS.label, 'en'))}</b><br>{escape(_lang(g, c, RDFS.comment, 'en'))}</td><td>{sup}</td></tr>")
     parts.append("</table><h2 id='properties'>Properties 属性</h2><table><tr><th>term</th><th>中文</th><th>English</th><th>domain → range</th></tr>")
@@ -48,7 +48,7 @@ def render() -> str:
     for p in props:
         dom = ", ".join(g.namespace_manager.normalizeUri(o) for o in g.objects(p, RDFS.domain)) or "—"
         rng = ", ".join(g.namespace_manager.normalizeUri(o) for o in g.objects(p, RDFS.range)) or "—"
-        parts.append(f"<tr><td><code>npc:{_local(p)}</code></td>"
+        parts.append(f"<tr id='{_local(p)}'><td><a href='#{_local(p)}'><code>npc:{_local(p)}</code></a></td>"
                      f"<td><b>{escape(_lang(g, p, RDFS.label, 'zh'))}</b><br>{escape(_lang(g, p, RDFS.comment, 'zh'))}</td>"
                      f"<td><b>{escape(_lang(g, p, RDFS.label, 'en'))}</b><br>{escape(_lang(g, p, RDFS.comment, 'en'))}</td>"
                      f"<td><code>{escape(dom)}</code> → <code>{escape(rng)}</code></td></tr>")
@@ -60,7 +60,9 @@ def render() -> str:
         parts.append("<table><tr><th>local name</th><th>中文 / English</th><th>aliases (skos:altLabel@zh)</th><th>definition</th></tr>")
         for c in lexicon.concepts(name):
             alts = "、".join(a for a in c.aliases if a != c.label_zh)
-            parts.append(f"<tr><td><code>{escape(c.id)}</code></td><td><b>{escape(c.label_zh)}</b><br>{escape(c.label_en)}</td>"
+            anchor = f"{name}-{escape(c.id)}"
+            parts.append(f"<tr id='{anchor}'><td><a href='#{anchor}'><code>{escape(c.id)}</code></a></td>"
+                         f"<td><b>{escape(c.label_zh)}</b><br>{escape(c.label_en)}</td>"
                          f"<td>{escape(alts)}</td><td>{escape(_lang(g, c.iri, SKOS.definition, 'zh'))}<br>"
                          f"{escape(_lang(g, c.iri, SKOS.definition, 'en'))}</td></tr>")
         parts.append("</table>")

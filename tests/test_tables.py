@@ -74,3 +74,12 @@ def test_ontology_docs(tmp_path):
     for term in ("npc:StandingCommittee", "npc:MechanismPractice", "npc:measurePhrase", "人大常委会", "standing committee"):
         assert term in page
     assert not re.search(r"<(?:script|link|img)\b", page)  # one self-contained file
+    anchors = set(re.findall(r"id='([^']+)'", page))  # every class, property and concept can be linked to
+    assert {"StandingCommittee", "measurePhrase", "readByOCR", "mechanism-livelihood-project-voting", "unit-jian"} <= anchors
+    terms = lexicon.ontology_graph()
+    from rdflib import OWL, RDF
+
+    for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty):
+        for t in terms.subjects(RDF.type, kind):
+            if str(t).startswith(str(lexicon.NPC)):
+                assert str(t).removeprefix(str(lexicon.NPC)) in anchors, t
