@@ -15,7 +15,7 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from kg import queries
+from kg import lexicon, queries
 from kg.places import gazetteer
 from kg.store import Store
 
@@ -208,7 +208,14 @@ def layout(g: nx.Graph) -> dict:
 def _title(g: nx.Graph) -> str:
     return {"bipartite": "机构—机制网络 Body–mechanism network", "mechanisms": "机制共现网络 Mechanism co-adoption",
             "bodies": "机构相似网络 Body similarity",
-            "diffusion": f"机制扩散 Diffusion of {g.graph.get('mechanism', '')}"}.get(g.graph.get("kind", ""), "network")
+            "diffusion": _diffusion_title(g.graph.get("mechanism", ""))}.get(g.graph.get("kind", ""), "network")
+
+
+def _diffusion_title(mechanism: str) -> str:
+    """The mechanism by its labels (民生实事项目人大代表票决制), not its slug."""
+    concept = next((c for c in lexicon.concepts("mechanism") if c.id == mechanism), None)
+    zh, en = (concept.label_zh, concept.label_en) if concept else (mechanism, mechanism)
+    return f"{zh}的扩散 Diffusion of {en}"
 
 
 def draw(g: nx.Graph, out: str | Path, title: str | None = None, label_top: int = 40, fmt: str | None = None) -> Path:
@@ -218,6 +225,7 @@ def draw(g: nx.Graph, out: str | Path, title: str | None = None, label_top: int 
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib import patheffects
     from matplotlib.lines import Line2D
 
     family = cjk_font()
@@ -255,7 +263,10 @@ def draw(g: nx.Graph, out: str | Path, title: str | None = None, label_top: int 
         top = ranked[:label_top] if not big else [n for n in ranked if g.nodes[n].get("kind") == "mechanism"][:label_top]
         labels = {n: g.nodes[n]["label"] + (f"\n{g.nodes[n]['first_year']} {g.nodes[n]['stage_path']}"
                                             if stage_fill and g.nodes[n].get("kind") == "body" else "") for n in top}
-        nx.draw_networkx_labels(g, pos, labels=labels, ax=ax, font_size=9, font_family=family)
+        halo = [patheffects.withStroke(linewidth=3, foreground="white")]
+        for n, text in labels.items():  # beside the node, not on it, with a halo over the edges it crosses
+            ax.annotate(text, pos[n], xytext=(9, 4), textcoords="offset points", fontsize=9, family=family,
+                        va="bottom", ha="left", path_effects=halo, zorder=5)
         handles = [Line2D([], [], marker="o", ls="", color="#fdae6b", markersize=10, label="机制 mechanism")] if by_kind["mechanism"] else []
         if not stage_fill:
             handles += [Line2D([], [], marker="s", ls="", color=LEVEL_COLOURS[lv], markersize=10, label=f"机构 body ({lv})")
