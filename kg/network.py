@@ -225,7 +225,6 @@ def draw(g: nx.Graph, out: str | Path, title: str | None = None, label_top: int 
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib import patheffects
     from matplotlib.lines import Line2D
 
     family = cjk_font()
@@ -263,10 +262,10 @@ def draw(g: nx.Graph, out: str | Path, title: str | None = None, label_top: int 
         top = ranked[:label_top] if not big else [n for n in ranked if g.nodes[n].get("kind") == "mechanism"][:label_top]
         labels = {n: g.nodes[n]["label"] + (f"\n{g.nodes[n]['first_year']} {g.nodes[n]['stage_path']}"
                                             if stage_fill and g.nodes[n].get("kind") == "body" else "") for n in top}
-        halo = [patheffects.withStroke(linewidth=3, foreground="white")]
-        for n, text in labels.items():  # beside the node, not on it, with a halo over the edges it crosses
-            ax.annotate(text, pos[n], xytext=(9, 4), textcoords="offset points", fontsize=9, family=family,
-                        va="bottom", ha="left", path_effects=halo, zorder=5)
+        backing = {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75}
+        for n, text in labels.items():  # beside the node, not on it, on white over the edges it crosses (a path
+            ax.annotate(text, pos[n], xytext=(9, 4), textcoords="offset points", fontsize=9, family=family,  # effect
+                        va="bottom", ha="left", bbox=backing, zorder=5)  # would turn SVG text into outlines)
         handles = [Line2D([], [], marker="o", ls="", color="#fdae6b", markersize=10, label="机制 mechanism")] if by_kind["mechanism"] else []
         if not stage_fill:
             handles += [Line2D([], [], marker="s", ls="", color=LEVEL_COLOURS[lv], markersize=10, label=f"机构 body ({lv})")
