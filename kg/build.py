@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from kg import lexicon, views
+from kg import lexicon, tables, views
 from kg.extract import VERSION, extract
 from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, report_graph, report_iri, split_entities, unused_entities
 from kg.readers import SUFFIXES, ReadError, shown
@@ -308,6 +308,7 @@ def _writer_lock(out: Path) -> Iterator[None]:
 
 def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
            progress: Callable[[FileResult], None] | None) -> BuildResult:
+    tabled = tables.Writer(out / "store")  # before the store is opened: opening it for writing changes its files
     store = OxigraphStore(out / "store")
     texts = out / TEXTS
     texts.mkdir(exist_ok=True)
@@ -320,7 +321,7 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
     in_store = set(store.graphs()) - {ONTOLOGY_GRAPH, ENTITIES_GRAPH}
     answered = Views.for_build(store.views_path)
     store.views_owner = answered
-    stored = in_store & answered.graphs()  # a report whose views are missing (a killed build) is done again
+    stored = in_store & answered.graphs() & tabled.graphs()  # a report whose views or rows are missing is done again
 
     todo, results = [], []
     for f in files:
@@ -341,6 +342,7 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
         if old and old != keep and not any(e.get("graph") == old for k, e in cache.items() if k != "_extractor"):
             loader.remove_graph(old)
             answered.remove(old)
+            tabled.remove(old)
             in_store.discard(old)
             removed.append(old)
             text_path(out, old).unlink(missing_ok=True)
@@ -355,6 +357,7 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
             loader.replace_graph(res.graph, facts)
             loader.add_to_graph(ENTITIES_GRAPH, entities)
             answered.replace(res.graph, rows)
+            tabled.replace(res.graph, rows)
             in_store.add(res.graph)
             cache[_key(res.path)] = {"size": _size(Path(res.path)), "mtime": _mtime(Path(res.path)), **{
                 k: v for k, v in asdict(res).items() if k in ("graph", "checksum", "triples", "facts", "rejected")}}
@@ -385,6 +388,7 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
     answered.stamp(store.path if answered.graphs() == in_store else None)
     answered.commit()  # after the store is closed: views never claim a graph the store may not have
     answered.close()
+    tabled.write(store.path)
     _write_atomic(cache_file, json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))
     results.sort(key=lambda r: r.path)
     result = BuildResult(str(out), results, skipped)

@@ -281,6 +281,23 @@ def table_cmd(name: Annotated[TableName, typer.Argument(help="which table")],
         typer.echo(text, nl=not text.endswith("\n"))
 
 
+@app.command("sql")
+def sql_cmd(query: Annotated[str, typer.Argument(help="SQL over the tables counts, practices, bodies, laws, reports")],
+            fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="file format")] = TableFormat.table,
+            out: Annotated[Path | None, typer.Option("--out", "-o", help="file to write (default: standard output)")] = None,
+            store: StoreOpt = Path("build")) -> None:
+    """Whole-corpus aggregations with DuckDB over the tables the build wrote (build/tables/*.parquet)."""
+    try:
+        df = tables.sql(store, query)
+        text = tables.write(df, fmt.value, out)
+    except ValueError as e:
+        _fail(str(e), 2)
+    if text is None:
+        typer.echo(f"wrote {out}")
+    else:
+        typer.echo(text, nl=not text.endswith("\n"))
+
+
 @app.command()
 def docs(out: Annotated[Path, typer.Option("--out", "-o", help="folder to write the pages into")] = Path("site")) -> None:
     """Render the ontology and its SKOS schemes to HTML (zh and en)."""

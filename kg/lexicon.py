@@ -45,6 +45,7 @@ class Concept:
     label_en: str
     aliases: tuple[str, ...]  # prefLabel@zh and every altLabel@zh, longest first
     gapped: tuple[str, ...] = ()  # npc:gappedLabel@zh: parts joined by "…", found in order within one clause
+    units: frozenset[str] = frozenset()  # npc:countedIn: the zh labels of the only units it is counted in (none: any)
 
     @property
     def iri(self) -> URIRef:
@@ -68,8 +69,10 @@ def concepts(scheme: str) -> tuple[Concept, ...]:
         zh = pref.get("zh", "")
         alts = {str(lit) for lit in g.objects(c, SKOS.altLabel) if _zh(lit)} | ({zh} if zh else set())
         gapped = tuple(sorted(str(lit) for lit in g.objects(c, NPC.gappedLabel) if _zh(lit)))
+        units = frozenset(str(lit) for u in g.objects(c, NPC.countedIn) for p in (SKOS.prefLabel, SKOS.altLabel)
+                          for lit in g.objects(u, p) if _zh(lit))
         out.append(Concept(scheme, str(c)[len(ns):], zh, pref.get("en", ""),
-                           tuple(sorted(alts, key=lambda a: (-len(a), a))), gapped))
+                           tuple(sorted(alts, key=lambda a: (-len(a), a))), gapped, units))
     return tuple(out)
 
 

@@ -1,7 +1,15 @@
-"""Tidy tables for analysts: one fact a row, produced by the stored ``table-*`` queries."""
+"""Tidy tables for analysts: one fact a row, as the stored ``table-*`` queries answer.
+
+The build writes them as Parquet beside the store (``build/tables/``), each report's rows answered
+by its worker and replaced when it is built again, so that a table of a whole corpus is read in
+a second instead of being computed by the store. Analysts' aggregations over them go through
+DuckDB (``kg.tables.sql``)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -12,10 +20,15 @@ from kg.store import Store
 TABLES = ("counts", "practices", "bodies", "laws", "reports")
 FORMATS = ("csv", "parquet", "json", "table")
 _INTS = ("year", "period_start", "period_end", "start", "end")
+FOLDER = "tables"  # beside the store: build/tables/<name>.parquet
+STAMP = "stamp.json"  # the store and the queries the files answer for
+GRAPH = "_graph"  # the report graph a row comes from: its rows are replaced when it is built again
 
 
 def table(store: Store, name: str) -> pd.DataFrame:
-    """The table as a DataFrame with analyst-friendly dtypes (nullable integers, floats, strings).
+    """The table as a DataFrame with analyst-friendly dtypes (nullable integers, floats, strings):
+    from the Parquet file the build wrote beside the store while it answers for it, else from the
+    stored ``table-*`` query (the same rows: tests/test_tables.py holds them equal).
 
     >>> import kg
     >>> g = kg.build("seeds/004_73afdd1df5b9533d.txt", out="build/doctest-tables")
@@ -28,8 +41,14 @@ def table(store: Store, name: str) -> pd.DataFrame:
     """
     if name not in TABLES:
         raise ValueError(f"unknown table {name!r}; choose one of {', '.join(TABLES)}")
+    built = _built(store, name)
+    if built is not None:
+        return built
     rows = store.query(queries.get(f"table-{name}").bind())
-    df = pd.DataFrame(rows.data, columns=rows.vars)
+    return typed(pd.DataFrame(rows.data, columns=rows.vars))
+
+
+def typed(df: pd.DataFrame) -> pd.DataFrame:
     for col in df.columns:
         if col in _INTS:
             df[col] = pd.to_numeric(df[col]).astype("Int64")
@@ -38,6 +57,136 @@ def table(store: Store, name: str) -> pd.DataFrame:
         else:
             df[col] = df[col].astype("string")
     return df
+
+
+def folder_of(store_path: Path) -> Path:
+    return store_path.parent / FOLDER
+
+
+def _built(store: Store, name: str) -> pd.DataFrame | None:
+    """The build's Parquet table, if the store is the one it was written for (a write by any
+    program since then changes the store's files, and the query answers instead)."""
+    from kg.store import OxigraphStore
+    from kg.views import fingerprint
+
+    path = getattr(store, "path", None)
+    if not isinstance(store, OxigraphStore) or path is None:
+        return None
+    folder = folder_of(path)
+    try:
+        stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
+        if stamp.get("store") != fingerprint(path) or stamp.get("queries") != _queries_digest():
+            return None
+        df = pd.read_parquet(folder / f"{name}.parquet")
+    except (OSError, ValueError):
+        return None
+    return df.drop(columns=[GRAPH]).reset_index(drop=True)
+
+
+def _queries_digest() -> str:
+    """The table queries' texts: an edited query makes the build answer every report again."""
+    h = hashlib.sha256()
+    for name in TABLES:
+        h.update(queries.get(f"table-{name}").text.encode("utf-8"))
+    return h.hexdigest()
+
+
+class Writer:
+    """The build's side of the tables: each report's rows (answered by its worker) replace that
+    report's rows in ``build/tables/<name>.parquet``; the files are rewritten once, at the end."""
+
+    def __init__(self, store_path: Path) -> None:
+        from kg.views import _projected, views
+
+        self.folder = folder_of(store_path)
+        self.vars = {t: _projected(views()[f"table-{t}"].sparql) for t in TABLES}
+        self.old: dict[str, pd.DataFrame] = {}
+        valid = self._valid(store_path)
+        for t in TABLES:
+            try:
+                self.old[t] = pd.read_parquet(self.folder / f"{t}.parquet") if valid else None
+            except (OSError, ValueError):
+                self.old[t] = None
+        if any(df is None for df in self.old.values()):
+            self.old = dict.fromkeys(TABLES)
+        self.new: dict[str, list[tuple[str, list]]] = {t: [] for t in TABLES}
+        self.dropped: set[str] = set()
+
+    def _valid(self, store_path: Path) -> bool:
+        from kg.views import fingerprint
+
+        try:
+            stamp = json.loads((self.folder / STAMP).read_text(encoding="utf-8"))
+            return stamp.get("store") == fingerprint(store_path) and stamp.get("queries") == _queries_digest()
+        except (OSError, ValueError):  # no stamp, or no store: the files answer for nothing
+            return False
+
+    def graphs(self) -> set[str]:
+        """The reports the files hold (every report has its row in the reports table)."""
+        old = self.old["reports"]
+        return set() if old is None else set(old[GRAPH])
+
+    def replace(self, graph: str, answers: dict[str, str]) -> None:
+        self.dropped.add(graph)
+        for t in TABLES:
+            rows = answers.get(f"table-{t}")
+            if rows:
+                self.new[t].append((graph, json.loads(rows)))
+
+    def remove(self, graph: str) -> None:
+        self.dropped.add(graph)
+
+    def write(self, store_path: Path) -> None:
+        """Write the tables and stamp them with the store they answer for (after the store is closed)."""
+        from kg.views import fingerprint, views
+
+        self.folder.mkdir(exist_ok=True)
+        (self.folder / STAMP).unlink(missing_ok=True)  # until every file is written, they answer for nothing
+        for t in TABLES:
+            fresh = pd.DataFrame([[*row, g] for g, rows in self.new[t] for row in rows], columns=[*self.vars[t], GRAPH])
+            old = self.old[t]
+            if old is not None:
+                fresh = pd.concat([old[~old[GRAPH].isin(self.dropped)], fresh], ignore_index=True)
+            order = views()[f"table-{t}"].order
+            df = typed(fresh).drop_duplicates(subset=self.vars[t])
+            df = df.sort_values(order, na_position="first", kind="stable") if order else df
+            tmp = self.folder / f"{t}.parquet.tmp"
+            df.reset_index(drop=True).to_parquet(tmp, index=False)
+            os.replace(tmp, self.folder / f"{t}.parquet")
+        stamp = {"store": fingerprint(store_path), "queries": _queries_digest()}
+        tmp = self.folder / f"{STAMP}.tmp"
+        tmp.write_text(json.dumps(stamp), encoding="utf-8")
+        os.replace(tmp, self.folder / STAMP)
+
+
+def sql(build: str | Path, query: str) -> pd.DataFrame:
+    """An analyst's SQL over the build's tables (counts, practices, bodies, laws, reports), with
+    DuckDB reading the Parquet files: whole-corpus aggregations without a SPARQL engine.
+
+    >>> import kg
+    >>> g = kg.build("seeds/004_73afdd1df5b9533d.txt", out="build/doctest-sql")
+    >>> by_sql = sql("build/doctest-sql", "SELECT unit, COUNT(*) AS n FROM counts GROUP BY unit ORDER BY unit")
+    >>> by_pandas = g.table("counts").groupby("unit").size()
+    >>> dict(zip(by_sql.unit, by_sql.n)) == by_pandas.to_dict() and len(by_pandas) > 3
+    True
+    >>> g.close()
+    """
+    import duckdb
+
+    folder = Path(build) / FOLDER
+    missing = [t for t in TABLES if not (folder / f"{t}.parquet").exists()]
+    if missing:
+        raise ValueError(f"no tables in {folder} (run `kg build` first): {', '.join(missing)} missing")
+    con = duckdb.connect()
+    try:
+        for t in TABLES:
+            path = str(folder / f"{t}.parquet").replace("'", "''")
+            con.execute(f"CREATE VIEW {t} AS SELECT * EXCLUDE ({GRAPH}) FROM read_parquet('{path}')")
+        return con.execute(query).df()
+    except duckdb.Error as e:
+        raise ValueError(f"SQL: {e}") from e
+    finally:
+        con.close()
 
 
 def write(df: pd.DataFrame, fmt: str, out: str | Path | None, bom: bool = False) -> str | None:

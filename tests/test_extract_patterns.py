@@ -128,3 +128,12 @@ def test_plan_headings(heading):
 def test_a_later_year_in_a_sentence_is_no_plan_heading():
     r = from_text("某县人大常委会2023年工作报告\n2023年，常委会召开常委会会议8次。\n2024年是关键一年\n召开常委会会议6次。\n")
     assert [c.modality for c in extract(r).counts] == ["reported", "reported"]
+
+
+def test_a_measure_counted_in_other_units_is_not_filed_under_it():
+    """Meetings are counted in 次 or 场 (npc:countedIn): members of the standing committee counted in 名
+    keep their phrase and no meeting measure."""
+    got = [(c.measure, c.measure_id, c.value, c.unit) for c in extract(from_text(
+        "某县人大常委会工作报告\n一年来，300余名县人大常委会组成人员深入基层，召开常委会会议8次，召开座谈会5场。\n")).counts]
+    assert got == [("县人大常委会组成人员", None, 300, "名"), ("常委会会议", "standing-committee-meeting", 8, "次"),
+                   ("座谈会", "meeting", 5, "场")]

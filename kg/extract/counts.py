@@ -213,6 +213,8 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
             else:
                 continue
             concept = measures.best(measure)
+            if concept is not None and concept.units and q.unit not in concept.units:
+                concept = None  # 300名常委会组成人员: persons are no meetings, whatever the phrase names
             if q.chinese and concept is None:  # 两个毫不动摇: a numeral in words counts only a known measure
                 continue
             at = text.find(measure, m_start, m_end)
