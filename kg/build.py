@@ -308,7 +308,7 @@ def _writer_lock(out: Path) -> Iterator[None]:
 
 def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
            progress: Callable[[FileResult], None] | None) -> BuildResult:
-    tabled = tables.Writer(out / "store")  # before the store is opened: opening it for writing changes its files
+    tabled = tables.Writer(out / "store")
     store = OxigraphStore(out / "store")
     texts = out / TEXTS
     texts.mkdir(exist_ok=True)

@@ -113,12 +113,13 @@ class Writer:
         self.dropped: set[str] = set()
 
     def _valid(self, store_path: Path) -> bool:
-        from kg.views import fingerprint
-
+        """Whether the files' rows can be kept for the reports that are not built again: they were
+        written by these queries. (Not whether they answer for the store as it is: a report graph's
+        IRI is its text's checksum, so a graph still there still has these rows.)"""
         try:
             stamp = json.loads((self.folder / STAMP).read_text(encoding="utf-8"))
-            return stamp.get("store") == fingerprint(store_path) and stamp.get("queries") == _queries_digest()
-        except (OSError, ValueError):  # no stamp, or no store: the files answer for nothing
+            return stamp.get("queries") == _queries_digest()
+        except (OSError, ValueError):  # no stamp: the files answer for nothing
             return False
 
     def graphs(self) -> set[str]:
