@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bench.corpus import generate
 from bench.rdflib_worker import oxigraph_store_worker, oxigraph_worker, rdflib_worker
-from kg import lexicon, queries, views
+from kg import lexicon, queries, tables, views
 from kg.build import build
 from kg.extract import extract
 from kg.paths import ROOT, SEEDS
@@ -117,7 +117,10 @@ def run(n: int, jobs: int = 2) -> dict:
                        "?b <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } ORDER BY ?l LIMIT 1").rows[0]["l"]
     selective = {"counts(body)": ("counts", {"body": body}), "mechanisms-of-body(body)": ("mechanisms-of-body", {"body": body}),
                  **{f"bodies-by-mechanism({c.id})": ("bodies-by-mechanism", {"mechanism": c.id}) for c in lexicon.concepts("mechanism")}}
+    table_s = {name: timed(lambda name=name: tables.table(store, name))[1] for name in tables.TABLES}  # the build's Parquet
     store.close()
+    _, duckdb_s = timed(lambda: tables.sql(out, "SELECT body_zh, year, measure, SUM(value) AS total FROM counts "
+                                              "WHERE modality = 'reported' GROUP BY ALL"))
     stored = {name: q.bind() for name, q in queries.stored().items()}
     qtimes = child_times(oxigraph_worker, out / "store", stored, QUERY_TIMEOUT)
     store_times = (child_times(oxigraph_store_worker, out / "store", {v.query: stored[v.query] for v in views.views().values()
@@ -136,9 +139,11 @@ def run(n: int, jobs: int = 2) -> dict:
         "store_load_triples_per_s": sum(len(g) for g in graphs) / t_load,
         "build_wall_s": t_build, "built": sum(f.ok for f in result.files),
         "disk_mb": {"store": sum(f.stat().st_size for f in (out / "store").iterdir()) / 2**20,
-                    "views": (out / "store.views.sqlite").stat().st_size / 2**20},
+                    "views": (out / "store.views.sqlite").stat().st_size / 2**20,
+                    "tables": sum(f.stat().st_size for f in (out / "tables").iterdir()) / 2**20},
         "incremental_rebuild_s": t_incremental, "rebuilt": sum(not f.cached for f in again.files),
         "triples": sum(f.triples for f in result.files),
+        "table_from_parquet_s": table_s, "duckdb_body_year_measure_totals_s": duckdb_s,
         "query_s": qtimes, "materialised_query_s_without_views": store_times, "selective_query_median_s": median_s,
         "peak_rss_mb": {"main": rss_mb(), "largest_child": rss_mb(resource.RUSAGE_CHILDREN)},
     }
