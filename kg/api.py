@@ -87,13 +87,10 @@ class KnowledgeGraph:
 
     def graph(self, iri: str) -> Graph:
         """One named graph as an rdflib Graph."""
-        import pyoxigraph
-
         if not isinstance(self.store, OxigraphStore):
             raise TypeError("graph() needs the embedded store")
         g = Graph(identifier=iri)
-        g.parse(data=self.store.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.NamedNode(iri)),
-                format="nt")
+        g.parse(data=self.store.dump_graph(iri), format="nt")
         return g
 
     def network(self, kind: str = "bipartite", modality: str = "reported", mechanism: tuple[str, ...] = (),

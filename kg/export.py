@@ -41,8 +41,7 @@ def export(store: OxigraphStore, fmt: str) -> bytes:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: {', '.join(FORMATS)}")
     if fmt in ("nt", "nq"):
-        quads = list(store.store)
-        lines = sorted({f"{q.triple} ." for q in quads} if fmt == "nt" else {f"{q} ." for q in quads})
+        lines = sorted({f"{q[0 if fmt == 'nt' else 1]} ." for q in store.quads()})
         return _decimals("\n".join(lines) + "\n").encode("utf-8")
     ds = dataset(store)
     if fmt == "ttl":

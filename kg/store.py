@@ -348,6 +348,16 @@ class OxigraphStore:
         formats = {"nq": pyoxigraph.RdfFormat.N_QUADS, "trig": pyoxigraph.RdfFormat.TRIG}
         return self.store.dump(format=formats[fmt])
 
+    def dump_graph(self, iri: str) -> bytes:
+        """One named graph as N-Triples (for a push, a notebook, a check)."""
+        import pyoxigraph
+
+        return self.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.NamedNode(iri))
+
+    def quads(self) -> list[tuple[str, str]]:
+        """Every quad as (its triple, the whole quad) in N-Triples / N-Quads syntax, without the final " ."."""
+        return [(str(q.triple), str(q)) for q in self.store]
+
     def flush(self) -> None:
         self.store.flush()
 
@@ -584,13 +594,12 @@ def push(src: OxigraphStore, dst: RemoteStore, progress=None) -> PushResult:
     """Upload every named graph with Graph Store PUT (atomic per graph on the server), then check
     that the server holds exactly the triple count that was sent. Stops at the first graph that
     still fails after the retries; a re-run finishes the job."""
-    import pyoxigraph
 
     result = PushResult()
     graphs = src.graphs()
     for i, iri in enumerate(graphs):
         g = Graph()
-        g.parse(data=src.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.NamedNode(iri)), format="nt")
+        g.parse(data=src.dump_graph(iri), format="nt")
         try:
             dst.put_graph(iri, g)
             held = dst.triple_count(iri)
