@@ -71,6 +71,12 @@ class KnowledgeGraph:
 
         return table(self.store, name)
 
+    def check(self) -> list:
+        """What does not add up (kg.check): counts of one thing given with different values."""
+        from kg.check import check
+
+        return check(self.table("counts"))
+
     def validate(self, progress=None, engine: str = DEFAULT_ENGINE) -> ValidationReport:
         """SHACL over every report graph in the store; ``progress`` is called once per graph."""
         violations: list[Violation] = []

@@ -281,6 +281,21 @@ def table_cmd(name: Annotated[TableName, typer.Argument(help="which table")],
         typer.echo(text, nl=not text.endswith("\n"))
 
 
+@app.command("check")
+def check_cmd(store: StoreOpt = Path("build")) -> None:
+    """What does not add up: one count given two values in a report, two reports that disagree on a
+    body's count for a year, a plan next to its result; each with both evidence sentences. Exit 1
+    when there are findings."""
+    from kg.check import KINDS
+
+    findings = _open(store, None).check()
+    for f in findings:
+        typer.echo(f.text())
+    by_kind = {k: sum(f.kind == k for f in findings) for k in KINDS}
+    typer.echo(f"{len(findings)} finding(s): " + ", ".join(f"{n} {k}" for k, n in by_kind.items()))
+    raise typer.Exit(1 if findings else 0)
+
+
 @app.command("sql")
 def sql_cmd(query: Annotated[str, typer.Argument(help="SQL over the tables counts, practices, bodies, laws, reports")],
             fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="file format")] = TableFormat.table,
