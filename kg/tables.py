@@ -139,7 +139,7 @@ class Writer:
 
     def write(self, store_path: Path) -> None:
         """Write the tables and stamp them with the store they answer for (after the store is closed)."""
-        from kg.views import fingerprint, views
+        from kg.views import settled_fingerprint, views
 
         self.folder.mkdir(exist_ok=True)
         (self.folder / STAMP).unlink(missing_ok=True)  # until every file is written, they answer for nothing
@@ -154,7 +154,7 @@ class Writer:
             tmp = self.folder / f"{t}.parquet.tmp"
             df.reset_index(drop=True).to_parquet(tmp, index=False)
             os.replace(tmp, self.folder / f"{t}.parquet")
-        stamp = {"store": fingerprint(store_path), "queries": _queries_digest()}
+        stamp = {"store": settled_fingerprint(store_path), "queries": _queries_digest()}
         tmp = self.folder / f"{STAMP}.tmp"
         tmp.write_text(json.dumps(stamp), encoding="utf-8")
         os.replace(tmp, self.folder / STAMP)

@@ -35,6 +35,7 @@ import os
 import re
 import sqlite3
 import sys
+import time
 from array import array
 from collections.abc import Callable
 from functools import cache
@@ -163,13 +164,31 @@ def answer(nt: str) -> dict[str, str]:
         _scratch.remove_graph(_REPORT)
 
 
+def settled_fingerprint(store_path: str | Path, wait: float = 5.0) -> str:
+    """The fingerprint once the store's folder has stopped changing: RocksDB may still delete
+    obsolete files for a moment after the store is closed, and a stamp taken meanwhile would never
+    match again (the views and tables would then never answer)."""
+    deadline = time.monotonic() + wait
+    last, same = fingerprint(store_path), 0
+    while time.monotonic() < deadline and same < 4:  # unchanged for 0.2 s
+        time.sleep(0.05)
+        now = fingerprint(store_path)
+        same = same + 1 if now == last else 0
+        last = now
+    return last
+
+
 def fingerprint(store_path: str | Path) -> str:
     """The store's files: names, sizes and modification times (RocksDB's informational LOG files left
     out). Any write — by kg or another program — or opening for writing changes it; reading does not."""
     h = hashlib.sha256()
     for e in sorted(os.scandir(store_path), key=lambda e: e.name):
         if e.is_file() and not e.name.startswith("LOG"):
-            st = e.stat()
+            try:
+                st = e.stat()
+            except FileNotFoundError:  # RocksDB dropped an obsolete file while we looked: it differs anyway
+                h.update(f"{e.name}\0gone\n".encode())
+                continue
             h.update(f"{e.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
@@ -340,7 +359,7 @@ class Views:
     def stamp(self, store_path: str | Path | None) -> None:
         """Record the store's files as they are now: the views answer for exactly this store
         (``None``: for no store — they do not cover every report graph in it)."""
-        value = fingerprint(store_path) if store_path else None
+        value = settled_fingerprint(store_path) if store_path else None
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (value,))
 
     def stamped(self, store_path: str | Path) -> bool:
