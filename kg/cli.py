@@ -264,6 +264,14 @@ def extract(file: Annotated[Path, typer.Argument(help="one report file (txt, htm
         typer.echo(json.dumps(fact_to_json(f), ensure_ascii=False))
 
 
+def _emit(text: str | None, out: Path | None) -> None:
+    """Say where a file was written, or print the text (a CSV ends its last row itself: no blank line)."""
+    if text is None:
+        typer.echo(f"wrote {out}")
+    else:
+        typer.echo(text, nl=not text.endswith("\n"))
+
+
 @app.command("table")
 def table_cmd(name: Annotated[TableName, typer.Argument(help="which table")],
               fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="file format")] = TableFormat.csv,
@@ -275,10 +283,7 @@ def table_cmd(name: Annotated[TableName, typer.Argument(help="which table")],
         text = tables.write(_open(store, None).table(name.value), fmt.value, out, bom)
     except ValueError as e:
         _fail(str(e), 2)
-    if text is None:
-        typer.echo(f"wrote {out}")
-    else:
-        typer.echo(text, nl=not text.endswith("\n"))
+    _emit(text, out)
 
 
 @app.command("check")
@@ -307,10 +312,7 @@ def sql_cmd(query: Annotated[str, typer.Argument(help="SQL over the tables count
         text = tables.write(df, fmt.value, out)
     except ValueError as e:
         _fail(str(e), 2)
-    if text is None:
-        typer.echo(f"wrote {out}")
-    else:
-        typer.echo(text, nl=not text.endswith("\n"))
+    _emit(text, out)
 
 
 @app.command()

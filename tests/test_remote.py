@@ -132,12 +132,31 @@ def test_kg_serve_without_a_store_or_with_a_bad_port_says_why(tmp_path):
     assert got.returncode == 2 and f"cannot listen on 127.0.0.1:{taken.port}: Address already in use" in got.stderr
 
 
-class _Recorder:
+class _LocalServer:
+    """An HTTP server on 127.0.0.1 and a free port, in a thread, for the length of a with block."""
+
+    def __init__(self, handler) -> None:
+        import threading
+        from http.server import ThreadingHTTPServer
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.port = self.httpd.server_port
+        self.url = f"http://127.0.0.1:{self.port}/sparql"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _Recorder(_LocalServer):
     """A local HTTP server that records what reaches it and answers with a web page."""
 
     def __init__(self, redirect_to: str | None = None) -> None:
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from http.server import BaseHTTPRequestHandler
 
         requests = self.requests = []
 
@@ -160,17 +179,7 @@ class _Recorder:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_port
-        self.url = f"http://127.0.0.1:{self.port}/sparql"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 def test_queries_stay_local_unless_the_user_opts_in(tmp_path, built):
@@ -258,13 +267,12 @@ def test_retries_on_5xx_then_succeeds():
         httpd.shutdown()
 
 
-class _Capped:
+class _Capped(_LocalServer):
     """A SPARQL server that answers from a real Oxigraph store but at most ``cap`` rows, saying so in
     an X-SPARQL-MaxRows header, as Virtuoso does."""
 
     def __init__(self, cap: int, say: bool = True) -> None:
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from http.server import BaseHTTPRequestHandler
 
         import pyoxigraph
 
@@ -292,16 +300,7 @@ class _Capped:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/sparql"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 def test_an_answer_cut_at_the_servers_row_limit_is_paged_or_refused():
