@@ -117,8 +117,8 @@ class BuildResult:
 
 def collect(paths: Iterable[str | Path], skipped: list[tuple[str, str]] | None = None) -> list[Path]:
     """Report files under the given files and folders, in a stable order. Files named explicitly
-    are taken whatever their suffix (read() says why one is not a report); in folders, regular text
-    and HTML files. What a folder holds and the build does not take (other formats, FIFOs and
+    are taken whatever their suffix (read() says why one is not a report); in folders, regular files
+    with a report suffix (kg.readers.SUFFIXES). What a folder holds and the build does not take (other formats, FIFOs and
     devices, folders it cannot list) goes to ``skipped`` with the reason, so that it can be named."""
     out: list[Path] = []
     skip = skipped if skipped is not None else []
