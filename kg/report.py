@@ -61,7 +61,7 @@ _SENTENCE_END = tuple("。！？!?；;：:”」』）)")
 def _width(line: str) -> int:
     """How wide a line is printed: a half-width character (digit, Latin letter) takes half the room
     of a Chinese one, so lines wrapped at one width hold more characters when they hold numbers."""
-    return round(len(line) - 0.5 * sum(ch.isascii() for ch in line))
+    return round(len(line) - 0.5 * len(line.encode("ascii", "ignore")))  # the encoding keeps the ASCII ones
 
 
 _MEASURES = (len, _width)  # a page copied as text breaks at a number of characters or at a printed width
