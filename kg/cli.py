@@ -28,7 +28,7 @@ ExportFormat = _choices("ExportFormat", exports.FORMATS)
 NetworkKind = _choices("NetworkKind", networks.KINDS)
 NetworkFormat = _choices("NetworkFormat", networks.FORMATS)
 Engine = _choices("Engine", validation.ENGINES)
-TableName = _choices("TableName", tables.TABLES)
+TableName = _choices("TableName", tables.NAMES)
 TableFormat = _choices("TableFormat", tables.FORMATS)
 RowsFormat = _choices("RowsFormat", ("table", "csv", "json"))
 Modality = _choices("Modality", ("reported", "planned"))
@@ -278,7 +278,8 @@ def table_cmd(name: Annotated[TableName, typer.Argument(help="which table")],
               out: Annotated[Path | None, typer.Option("--out", "-o", help="file to write (default: standard output)")] = None,
               bom: Annotated[bool, typer.Option("--bom", help="CSV with a byte-order mark, for Excel")] = False,
               store: StoreOpt = Path("build")) -> None:
-    """A tidy table, one fact a row, from the stored table-* queries."""
+    """A tidy table, one fact a row, from the stored table-* queries; or the panel: body × year ×
+    measure, reported and planned side by side with their sentences."""
     try:
         text = tables.write(_open(store, None).table(name.value), fmt.value, out, bom)
     except ValueError as e:

@@ -17,7 +17,8 @@ import pandas as pd
 from kg import queries
 from kg.store import Store
 
-TABLES = ("counts", "practices", "bodies", "laws", "reports")
+TABLES = ("counts", "practices", "bodies", "laws", "reports")  # each the answer of a stored table-* query
+NAMES = (*TABLES, "panel")  # and the panel, made from the counts
 FORMATS = ("csv", "parquet", "json", "table")
 _INTS = ("year", "period_start", "period_end", "start", "end")
 FOLDER = "tables"  # beside the store: build/tables/<name>.parquet
@@ -39,13 +40,39 @@ def table(store: Store, name: str) -> pd.DataFrame:
     [[2023, 14.0, '次']]
     >>> g.close()
     """
+    if name == "panel":
+        return panel(table(store, "counts"))
     if name not in TABLES:
-        raise ValueError(f"unknown table {name!r}; choose one of {', '.join(TABLES)}")
+        raise ValueError(f"unknown table {name!r}; choose one of {', '.join(NAMES)}")
     built = _built(store, name)
     if built is not None:
         return built
     rows = store.query(queries.get(f"table-{name}").bind())
     return typed(pd.DataFrame(rows.data, columns=rows.vars))
+
+
+PANEL_KEY = ["body", "body_zh", "level", "province", "prefecture", "year", "measure", "unit"]
+
+
+def panel(counts: pd.DataFrame) -> pd.DataFrame:
+    """Body × year × measure: what was reported and what was planned side by side, one row per
+    cell, each value with its sentence and report (for pandas, R and Stata). Only counts with a
+    known measure and one year. A cell that counts with different values fill (29 township and 114
+    village stations; two reports that disagree) has no value, only how many values there were and
+    the first sentence: no number is picked for the reader (kg.check lists the disagreements)."""
+    c = counts[counts.measure.notna() & counts.year.notna()].sort_values(["report", "start", "id"])
+    sides = []
+    for modality in ("reported", "planned"):
+        side = c[c.modality == modality]
+        first = side.drop_duplicates(PANEL_KEY)[[*PANEL_KEY, "value", "bound", "quote", "report"]]
+        values = side.groupby(PANEL_KEY, dropna=False).value.nunique().rename("values").reset_index()
+        first = first.merge(values, on=PANEL_KEY, how="left")
+        first.loc[first["values"] > 1, ["value", "bound"]] = pd.NA
+        sides.append(first.rename(columns={k: f"{modality}_{k}" for k in ("value", "bound", "quote", "report", "values")}))
+    out = sides[0].merge(sides[1], on=PANEL_KEY, how="outer")
+    for col in ("reported_values", "planned_values"):
+        out[col] = out[col].fillna(0).astype("Int64")
+    return out.sort_values(["body_zh", "year", "measure", "unit"], kind="stable").reset_index(drop=True)
 
 
 def typed(df: pd.DataFrame) -> pd.DataFrame:

@@ -134,3 +134,21 @@ def test_the_built_parquet_tables_equal_the_stored_queries_after_edits_and_delet
     g = kg.open(out)
     assert _built(g.store, "counts") is None and g.table("counts").equals(_by_query(out, "counts"))
     g.close()
+
+
+def test_the_panel_puts_reported_and_planned_side_by_side(built):
+    """One row per body × year × measure × unit; a value only where the counts agree, each with its
+    sentence; a cell of several different counts says how many and gives no value."""
+    panel = built.table("panel")
+    counts = built.table("counts")
+    known = counts[counts.measure.notna() & counts.year.notna()]
+    key = ["body", "year", "measure", "unit"]
+    assert len(panel) == len(known.drop_duplicates(key)) and not panel.duplicated(key).any()
+    cell = panel[(panel.body_zh == "绛县人大常委会") & (panel.year == 2023) & (panel.measure == "council-of-chairpersons-meeting")].iloc[0]
+    assert (cell.reported_value, cell.reported_values) == (14, 1) and "主任会议14次" in cell.reported_quote
+    listed = panel[(panel.body_zh == "会东县人大常委会") & (panel.measure == "deputy-election")].iloc[0]
+    assert pd.isna(listed.reported_value) and listed.reported_values == 3  # 补选州人大代表1名、县人大代表3名; 乡镇人大代表221名
+    assert listed.reported_quote in set(counts[(counts.body_zh == "会东县人大常委会") & (counts.measure == "deputy-election")].quote)
+    plan = panel[panel.planned_values > 0]
+    assert len(plan) == len(known[known.modality == "planned"].drop_duplicates(key)) >= 1
+    assert plan.planned_quote.notna().all()
