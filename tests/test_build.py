@@ -183,3 +183,25 @@ def test_the_cache_holds_whether_the_folder_is_named_relatively_or_absolutely(tm
     monkeypatch.chdir(tmp_path)
     again = build(["in"], "out")
     assert len(again.files) == 5 and all(r.cached for r in again.files)
+
+
+def test_commands_refuse_to_run_without_their_data(tmp_path):
+    """An installation without shapes or queries must not validate against nothing ("conforms") or
+    list no questions: it stops and says why."""
+    import subprocess
+    import sys
+
+    from kg import lexicon, queries
+    from kg.paths import MissingData
+
+    empty = tmp_path / "shapes"
+    empty.mkdir()
+    with pytest.raises(MissingData, match=r"no \*\.ttl in .*shapes: the installation is incomplete"):
+        lexicon.turtle_folder(empty)
+    with pytest.raises(MissingData, match=r"no \*\.rq in"):
+        queries.stored(tmp_path)
+    script = ("import sys, kg.queries as q; from pathlib import Path\n"
+              "stored = q.stored; q.stored = lambda folder=Path(sys.argv[1]): stored(folder)  # an install without queries/\n"
+              "sys.argv = ['kg', 'queries']\nfrom kg.cli import main\nmain()\n")
+    got = subprocess.run([sys.executable, "-c", script, str(empty)], capture_output=True, text=True, timeout=120)
+    assert got.returncode == 1 and "error: no *.rq in" in got.stderr and "Traceback" not in got.stderr
