@@ -11,7 +11,6 @@ import fcntl
 import json
 import os
 import signal
-import stat
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -25,7 +24,7 @@ from typing import NamedTuple
 from kg import lexicon, tables, views
 from kg.extract import VERSION, extract
 from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, report_graph, report_iri, split_entities, unused_entities
-from kg.readers import SUFFIXES, ReadError, shown
+from kg.readers import SUFFIXES, ReadError, not_a_file, shown
 from kg.report import read
 from kg.store import OxigraphStore
 from kg.validate import keep_conforming
@@ -141,16 +140,10 @@ def collect(paths: Iterable[str | Path], skipped: list[tuple[str, str]] | None =
 
 
 def _not_regular(p: Path) -> str | None:
-    """Why a path is not a file to read (a FIFO would block the build, a device never ends), or None."""
     try:
-        mode = p.stat().st_mode
+        return not_a_file(p.stat().st_mode)
     except OSError:
         return None  # a dangling link or a link loop: read() fails it, by name
-    if stat.S_ISREG(mode):
-        return None
-    return next((what for test, what in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-                                         (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
-                                         (stat.S_ISDIR, "a folder")) if test(mode)), "not a regular file") + ", not a report file"
 
 
 class FileTimeout(Exception):

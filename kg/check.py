@@ -11,11 +11,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-KINDS = {
-    "two-values-in-one-report": "one report gives one body's count for one year twice, with two values",
-    "reports-disagree": "two reports give one body's count for one year with different values",
-    "plan-and-result": "what a report planned for a year next to what a report says was done that year",
-}
+# one report gives one body's count for a year twice, with two values; two reports give it with different
+# values; what a report planned for a year next to what another says was done that year
+KINDS = ("two-values-in-one-report", "reports-disagree", "plan-and-result")
 
 
 @dataclass(frozen=True)

@@ -58,15 +58,24 @@ def kind_of(data: bytes, suffix: str) -> str:
     return "web" if SUFFIXES.get(suffix) == "web" else "text"
 
 
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+def not_a_file(mode: int) -> str | None:
+    """Why a file of this mode is not read (a FIFO would wait for a writer, a device never ends), or None."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((what for test, what in _KINDS if test(mode)), "not a regular file") + ", not a report file"
+
+
 def read_bytes(path: str | Path, max_bytes: int) -> bytes:
-    """The bytes of a regular file (a FIFO would wait for a writer, a device never ends), at most
-    ``max_bytes`` of them, whatever size the file claims."""
+    """The bytes of a regular file, at most ``max_bytes`` of them, whatever size the file claims."""
     p = Path(path)
     try:
         st = p.stat()
-        if not stat.S_ISREG(st.st_mode):
-            raise ReadError(p, "a folder, not a report file" if stat.S_ISDIR(st.st_mode) else
-                            "not a regular file (a FIFO, device or socket): only files are read")
+        if (why := not_a_file(st.st_mode)) is not None:
+            raise ReadError(p, why)
         with p.open("rb") as f:
             data = f.read(max_bytes + 1)
     except ReadError:
