@@ -8,9 +8,12 @@ export MPLCONFIGDIR := $(CURDIR)/build/.matplotlib
 .PHONY: demo test install lint bench clean
 
 $(STAMP): pyproject.toml
-	@# LibreOffice reads Word 97-2003 .doc reports (kg.readers.word); Debian's package, when it is missing
-	@command -v soffice >/dev/null || { S=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$S apt-get update -q && $$S apt-get install -y -q --no-install-recommends libreoffice-writer-nogui; }
+	@# Debian's packages, when missing: LibreOffice reads Word 97-2003 .doc reports (kg.readers.word);
+	@# Apache Jena (ARQ, TDB2) is the second SPARQL engine the stored queries are tested on (tests/test_engines.py)
+	@MISSING=$$(command -v soffice >/dev/null || echo libreoffice-writer-nogui; \
+	  { command -v java >/dev/null && [ -e /usr/share/java/jena-tdb2.jar ]; } || echo default-jre-headless libapache-jena-java); \
+	  [ -z "$$MISSING" ] || { S=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$S apt-get update -q && $$S apt-get install -y -q --no-install-recommends $$MISSING; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'

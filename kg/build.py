@@ -21,19 +21,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from kg import lexicon, tables, views
+from kg import derived, lexicon, tables
 from kg.extract import VERSION, extract
-from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, report_graph, report_iri, split_entities, unused_entities
+from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, is_report_graph, report_graph, report_iri, split_entities, unused_entities
 from kg.readers import SUFFIXES, ReadError, not_a_file, shown
 from kg.report import read
 from kg.store import OxigraphStore
 from kg.validate import keep_conforming
-from kg.views import Views
 
 EXIT_OK, EXIT_INVALID, EXIT_PARTIAL = 0, 1, 3
 COMPACT_AFTER_QUADS = 1_000_000  # compacting costs seconds to minutes: worth it after a large load, not after one edit
 TEXTS = "texts"  # the text each report was read as, by report id
 LOCK = ".lock"  # held by the build that writes to the folder
+DIRTY = ".derived-pending"  # present while a build may have changed reports whose summaries it has not yet written
 REJECTED = "rejected.jsonl"  # one JSON object per fact kept out (or warned about): report, fact, shape, message, quote
 CHUNK = 8  # reports per task sent to a worker: a few MB of results each
 FILE_TIMEOUT = 300.0  # seconds per file: an 8 MB report takes under a minute
@@ -180,8 +180,8 @@ class Options:
 
 
 class Processed(NamedTuple):
-    """One file built: its result and, when it was built, its N-Triples, the rows of the
-    materialised queries (kg.views) and the text it was read as."""
+    """One file built: its result and, when it was built, its N-Triples, its rows of the tables
+    (kg.tables) and the text it was read as."""
 
     result: FileResult
     nt: str | None = None
@@ -207,7 +207,7 @@ def process(path: str, options: Options = Options()) -> Processed:
                     return Processed(res)
             res.triples = len(g)
             nt = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
-            return Processed(res, nt, views.answer(nt), report.text)
+            return Processed(res, nt, tables.answer(nt), report.text)
     except ReadError as e:
         return Processed(FileResult(path, False, error=e.reason, line=e.line))
     except FileTimeout as e:
@@ -264,8 +264,9 @@ def _cache_path(out: Path) -> Path:
 def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1, check: bool = True,
           progress: Callable[[FileResult], None] | None = None, file_timeout: float | None = FILE_TIMEOUT,
           ocr: bool = False) -> BuildResult:
-    """Build report files and folders into ``out/store`` (and its views), with the text each report
-    was read as in ``out/texts/``; ``progress`` is called once per file. One build at a time writes
+    """Build report files and folders into ``out/store`` (report graphs, the entities they share,
+    each body's derived graph), with tables in ``out/tables/`` and the text each report was read as
+    in ``out/texts/``; ``progress`` is called once per file. One build at a time writes
     to a folder: a second one stops with BuildError."""
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -311,10 +312,13 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
     cache = _read_cache(cache_file)
     if cache.get("_extractor") != VERSION:
         cache = {"_extractor": VERSION}
-    in_store = set(store.graphs()) - {ONTOLOGY_GRAPH, ENTITIES_GRAPH}
-    answered = Views.for_build(store.views_path)
-    store.views_owner = answered
-    stored = in_store & answered.graphs() & tabled.graphs()  # a report whose views or rows are missing is done again
+    in_store = {g for g in store.graphs() if is_report_graph(g)}
+    stored = in_store & tabled.graphs()  # a report whose table rows are missing is done again
+    # bodies whose summaries must be written again; all of them after a build that did not finish
+    # (it may have changed reports and died before their summaries) or one by another version
+    dirty = out / DIRTY
+    touched: set[str] | None = None if dirty.exists() or cache.get("_derived") != derived.VERSION else set()
+    dirty.touch()
 
     todo, results = [], []
     for f in files:
@@ -332,9 +336,10 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
     def forget(key: str, keep: str | None = None) -> None:
         """Drop the graph a file had in the store, unless another file (the same text) still has it."""
         old = cache.pop(key, {}).get("graph")
-        if old and old != keep and not any(e.get("graph") == old for k, e in cache.items() if k != "_extractor"):
+        if old and old != keep and not any(e.get("graph") == old for k, e in cache.items() if not k.startswith("_")):
+            if touched is not None:
+                touched.update(derived.bodies_in(store, old))
             loader.remove_graph(old)
-            answered.remove(old)
             tabled.remove(old)
             in_store.discard(old)
             removed.append(old)
@@ -347,9 +352,10 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
             forget(_key(res.path), keep=res.graph)  # the text changed, so did its graph IRI: drop the stale one
             _write_atomic(text_path(out, res.graph), text or "")
             facts, entities = split_entities(nt)
+            if touched is not None:
+                touched.update(derived.bodies_in(store, res.graph), derived.bodies_in_nt(facts))
             loader.replace_graph(res.graph, facts)
             loader.add_to_graph(ENTITIES_GRAPH, entities)
-            answered.replace(res.graph, rows)
             tabled.replace(res.graph, rows)
             in_store.add(res.graph)
             cache[_key(res.path)] = {"size": _size(Path(res.path)), "mtime": _mtime(Path(res.path)), **{
@@ -361,7 +367,7 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
     with loader:
         folders = [os.path.abspath(p) + os.sep for p in map(Path, paths) if p.is_dir()]
         present = {_key(f) for f in files}
-        for key in [k for k in cache if k != "_extractor" and k not in present and k.startswith(tuple(folders))]:
+        for key in [k for k in cache if not k.startswith("_") and k not in present and k.startswith(tuple(folders))]:
             forget(key)  # deleted from a folder that is built again: its facts go too
         if jobs > 1 and len(todo) > 1:
             for built in _in_parallel(todo, options, jobs):
@@ -369,20 +375,17 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
         else:
             for path in todo:
                 done(*process(path, options))
+    derived.refresh(store, derived.all_bodies(store) if touched is None else touched)
     if removed:
-        _drop_unused_entities(store)
+        _drop_unused_entities(store)  # after the summaries: a body no report names any more has none left
     store.replace_graph(ONTOLOGY_GRAPH, bind_prefixes(lexicon.ontology_graph()))
     if loader.loaded >= COMPACT_AFTER_QUADS:
         store.optimize()
     store.close()
-    answered.merge_each()
-    # the views answer for the store only if they cover every report graph in it (not so when graphs
-    # from files outside this build were there before the views were started over)
-    answered.stamp(store.path if answered.graphs() == in_store else None)
-    answered.commit()  # after the store is closed: views never claim a graph the store may not have
-    answered.close()
+    cache["_derived"] = derived.VERSION
     tabled.write(store.path)
     _write_atomic(cache_file, json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))
+    dirty.unlink()
     results.sort(key=lambda r: r.path)
     result = BuildResult(str(out), results, skipped)
     _write_atomic(out / REJECTED, "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in result.rejected))

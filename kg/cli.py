@@ -112,10 +112,10 @@ def validate(store: StoreOpt = Path("build"),
             _fail(str(e))
     else:
         from kg.progress import Progress
-        from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH
+        from kg.rdf import is_report_graph
 
         graph = _open(store, None)
-        bar = Progress(len(set(graph.store.graphs()) - {ONTOLOGY_GRAPH, ENTITIES_GRAPH}), "validate")
+        bar = Progress(len([g for g in graph.store.graphs() if is_report_graph(g)]), "validate")
         report = graph.validate(progress=lambda iri: bar.tick(), engine=engine)
     typer.echo(report.text())
     raise typer.Exit(0 if report.conforms else 1)
@@ -126,8 +126,7 @@ def list_queries() -> None:
     """List the stored queries with their parameters."""
     for q in queries.stored().values():
         params = ", ".join(f"{p.name}:{p.type}" + ("" if p.default is None else f"={p.default}") for p in q.params)
-        views = f"  (answered from the build's views {q.extra['materialise']})" if q.extra.get("materialise") else ""
-        typer.echo(f"{q.name}  [{params}]{views}\n    {q.summary.get('en', '')}\n    {q.summary.get('zh', '')}")
+        typer.echo(f"{q.name}  [{params}]\n    {q.summary.get('en', '')}\n    {q.summary.get('zh', '')}")
 
 
 def _render(rows, fmt: str) -> str:

@@ -38,6 +38,15 @@ COUNTS_DATASET = ID["dataset/counts"]
 
 ONTOLOGY_GRAPH = str(ID["graph/ontology"])
 ENTITIES_GRAPH = str(ID["graph/entities"])
+GRAPHS = str(ID["graph/"])
+
+
+def is_report_graph(iri: str) -> bool:
+    """A report's own graph (not the ontology, the entities, or a derived graph)."""
+    rest = iri.removeprefix(GRAPHS)
+    return rest != iri and "/" not in rest and iri not in (ONTOLOGY_GRAPH, ENTITIES_GRAPH)
+
+
 _ENTITY_SUBJECTS = tuple(f"<{ID}{kind}/" for kind in ("place", "body", "law"))
 
 
@@ -92,13 +101,13 @@ def _hash(*parts: object) -> str:
     return hashlib.sha256("|".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
 
 
-def _decimal(d: object) -> Literal:
+def decimal_literal(d: object) -> Literal:
     """xsd:decimal in canonical form (300.0, 98.6), so every serializer writes it back identically."""
     text = format(d, "f")
     return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
 
 
-def _year(y: int) -> Literal:
+def year_literal(y: int) -> Literal:
     return Literal(f"{y:04d}", datatype=XSD.gYear)
 
 
@@ -162,7 +171,7 @@ def report_graph(x: Extraction) -> Graph:
     for page in r.ocr_pages:
         g.add((rep, NPC.ocrPage, Literal(page)))
     for y in r.years:
-        g.add((rep, NPC.yearCovered, _year(y)))
+        g.add((rep, NPC.yearCovered, year_literal(y)))
     if r.date:
         g.add((rep, DCTERMS.date, Literal(r.date, datatype=XSD.date)))
     g.add((rep, NPC.reportingBody, body))
@@ -209,8 +218,8 @@ def report_graph(x: Extraction) -> Graph:
 
     def period(fact: URIRef, item: Count | Practice | Activity | Law) -> None:
         if item.period:
-            g.add((fact, NPC.periodStart, _year(item.period[0])))
-            g.add((fact, NPC.periodEnd, _year(item.period[1])))
+            g.add((fact, NPC.periodStart, year_literal(item.period[0])))
+            g.add((fact, NPC.periodEnd, year_literal(item.period[1])))
 
     modality = lexicon.SCHEMES["modality"]
     for c in x.counts:
@@ -219,17 +228,17 @@ def report_graph(x: Extraction) -> Graph:
         g.add((fact, RDF.type, QB.Observation))
         g.add((fact, QB.dataSet, COUNTS_DATASET))
         if c.year:
-            g.add((fact, SDMX_DIM.refPeriod, _year(c.year)))
-        g.add((fact, SDMX_MEASURE.obsValue, _decimal(c.value)))
+            g.add((fact, SDMX_DIM.refPeriod, year_literal(c.year)))
+        g.add((fact, SDMX_MEASURE.obsValue, decimal_literal(c.value)))
         g.add((fact, SDMX_ATTR.unitMeasure, _unit_iri(c.unit)))
         g.add((fact, NPC.measurePhrase, Literal(c.measure, lang="zh")))
         if c.measure_id:
             g.add((fact, NPC.measure, lexicon.SCHEMES["measure"][c.measure_id]))
         g.add((fact, NPC.bound, Literal(c.bound)))
         if c.low is not None:
-            g.add((fact, NPC.lowerBound, _decimal(c.low)))
+            g.add((fact, NPC.lowerBound, decimal_literal(c.low)))
         if c.high is not None:
-            g.add((fact, NPC.upperBound, _decimal(c.high)))
+            g.add((fact, NPC.upperBound, decimal_literal(c.high)))
         period(fact, c)
         g.add((fact, NPC.modality, modality[c.modality]))
         g.add((fact, NPC.sentence, sent))
@@ -244,7 +253,7 @@ def report_graph(x: Extraction) -> Graph:
         g.add((fact, NPC.mechanism, lexicon.SCHEMES["mechanism"][p.mechanism]))
         g.add((fact, NPC.stage, lexicon.SCHEMES["stage"][p.stage]))
         if p.year:
-            g.add((fact, NPC.year, _year(p.year)))
+            g.add((fact, NPC.year, year_literal(p.year)))
         period(fact, p)
         for s in p.scope:
             g.add((fact, NPC.scope, Literal(s, lang="zh")))
@@ -267,7 +276,7 @@ def report_graph(x: Extraction) -> Graph:
             g.add((law, DCTERMS.title, Literal(item.law, lang="zh")))
             g.add((fact, NPC.law, law))
         if item.year:
-            g.add((fact, NPC.year, _year(item.year)))
+            g.add((fact, NPC.year, year_literal(item.year)))
         period(fact, item)
         g.add((fact, NPC.modality, modality[item.modality]))
         g.add((fact, NPC.sentence, sent))

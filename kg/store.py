@@ -86,6 +86,25 @@ def python_value(value: str, datatype: str | None) -> Any:
     return value
 
 
+def json_rows(raw: bytes) -> Rows:
+    """SPARQL 1.1 Query Results JSON as rows, values as ``python_value`` makes them (any engine's
+    answer reads the same way). ValueError when it is not such a document."""
+    try:
+        data = json.loads(raw)
+        if "boolean" in data:
+            return Rows(["result"], [(bool(data["boolean"]),)])
+        names, bindings = data["head"]["vars"], data["results"]["bindings"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError("not SPARQL JSON results") from e
+
+    def value(t: dict | None) -> Any:
+        if t is None:
+            return None
+        return python_value(t["value"], t.get("datatype")) if t["type"] in ("literal", "typed-literal") else t["value"]
+
+    return Rows(names, [tuple(value(b.get(n)) for n in names) for b in bindings])
+
+
 class Store(Protocol):
     def replace_graph(self, iri: str, graph: Graph) -> None: ...
     def query(self, sparql: str, timeout: float | None = None) -> Rows: ...
@@ -188,7 +207,6 @@ class BatchLoader:
         import pyoxigraph
 
         if self._parts:
-            self.store.changed()
             self.store.store.bulk_load("".join(self._parts).encode("utf-8"), format=pyoxigraph.RdfFormat.N_QUADS)
         self.loaded += self._quads
         self._parts, self._quads = [], 0
@@ -206,20 +224,11 @@ class OxigraphStore:
 
     allow_service = False  # SERVICE calls to other servers only when the user opts in (kg.queries.refuse_service)
 
-    def __init__(self, path: str | Path | None = None, read_only: bool = False, views: bool = True) -> None:
+    def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
         import pyoxigraph
 
         self.path = Path(path) if path else None
         self.read_only = read_only
-        self.use_views = views  # answer materialised queries from the views (kg.views) when they are current
-        self.views_owner: object | None = None  # the build that keeps the views in step with its writes
-        self._restamp = False  # opened for writing with current views: if nothing is written, they stay current
-        if self.path is not None and not read_only and self.views_path.exists():
-            from kg import views as _views
-
-            v = _views.Views(self.views_path, read_only=True)
-            self._restamp = v.stamped(self.path)
-            v.close()
         if self.path is None:
             self.store = pyoxigraph.Store()
         elif read_only:
@@ -228,20 +237,9 @@ class OxigraphStore:
             self.path.mkdir(parents=True, exist_ok=True)
             self.store = pyoxigraph.Store(str(self.path))
 
-    @property
-    def views_path(self) -> Path | None:
-        return self.path.with_name(self.path.name + ".views.sqlite") if self.path else None
-
-    def changed(self) -> None:
-        """Every write comes here: outside a build that maintains them, the views are now stale."""
-        self._restamp = False
-        if self.views_owner is None and self.views_path is not None and self.views_path.exists():
-            self.views_path.unlink()
-
     def replace_graph(self, iri: str, graph: Graph | str | bytes) -> None:
         import pyoxigraph
 
-        self.changed()
         g = pyoxigraph.NamedNode(iri)
         self.store.remove_graph(g) if self.store.contains_named_graph(g) else None
         self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=g)
@@ -258,7 +256,6 @@ class OxigraphStore:
         """Add triples to a named graph (a triple already there stays once)."""
         import pyoxigraph
 
-        self.changed()
         self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(iri))
 
     def remove_graph(self, iri: str) -> None:
@@ -266,43 +263,20 @@ class OxigraphStore:
 
         g = pyoxigraph.NamedNode(iri)
         if self.store.contains_named_graph(g):
-            self.changed()
-            self.store.remove_graph(g)
+                self.store.remove_graph(g)
 
     def add_default(self, graph: Graph) -> None:
         import pyoxigraph
 
-        self.changed()
         self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.DefaultGraph())
 
     def query(self, sparql: str, timeout: float | None = None) -> Rows:
         refuse_service(sparql, self.allow_service)
 
-        def run() -> Rows:
-            rows = self._from_views(sparql)
-            return self._query(sparql) if rows is None else rows
-
-        return with_timeout(run, timeout)
-
-    def _from_views(self, sparql: str) -> Rows | None:
-        if not self.use_views or self.views_path is None or not self.views_path.exists():
-            return None
-        import sqlite3
-
-        from kg import views
-
-        try:
-            v = views.Views(self.views_path, read_only=True)
-            try:
-                return v.rows(sparql, self.path)
-            finally:
-                v.close()
-        except sqlite3.OperationalError:  # a build is writing them ("database is locked"): the store answers
-            return None
+        return with_timeout(lambda: self._query(sparql), timeout)
 
     def update(self, sparql: str) -> None:
         """SPARQL UPDATE; only on a store opened for writing (``kg query --allow-update``)."""
-        self.changed()
         try:
             self.store.update(sparql)
         except SyntaxError as e:
@@ -370,13 +344,6 @@ class OxigraphStore:
                 self.store.flush()
             self.store = None
             gc.collect()
-            if self._restamp and self.views_owner is None and self.views_path.exists():
-                from kg import views
-
-                v = views.Views(self.views_path)  # opened, not written: the views still answer for it
-                v.stamp(self.path)
-                v.commit()
-                v.close()
 
     def __enter__(self) -> OxigraphStore:
         return self
@@ -512,23 +479,13 @@ class RemoteStore:
         raw, headers = self._request("POST", self.endpoint, body, {
             "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"}, timeout)
         try:
-            data = json.loads(raw)
-            data["boolean"] if "boolean" in data else (data["head"]["vars"], data["results"]["bindings"])
-        except (ValueError, KeyError, TypeError) as e:
+            rows = json_rows(raw)
+        except ValueError as e:
             what = "a web page" if raw.lstrip()[:1] == b"<" else f"{len(raw)} bytes of something else"
             raise StoreError(f"{self.endpoint} answered {what}, not SPARQL JSON results: is it a SPARQL query endpoint?") from e
-        if "boolean" in data:
-            return Rows(["result"], [(data["boolean"],)]), None
-        names = data["head"]["vars"]
-
-        def value(t: dict | None) -> Any:
-            if t is None:
-                return None
-            return python_value(t["value"], t.get("datatype")) if t["type"] in ("literal", "typed-literal") else t["value"]
-
         said = headers.get("X-SPARQL-MaxRows", "").strip()
         cap = int(said) if said.isdigit() and int(said) > 0 else self.max_rows
-        return Rows(names, [tuple(value(b.get(n)) for n in names) for b in data["results"]["bindings"]]), cap
+        return rows, cap
 
     def update(self, sparql: str) -> None:
         body = urllib.parse.urlencode({"update": sparql}).encode()

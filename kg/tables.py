@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import time
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
-from kg import queries
-from kg.store import Store
+from kg import lexicon, queries
+from kg.store import OxigraphStore, Store
 
 TABLES = ("counts", "practices", "bodies", "laws", "reports")  # each the answer of a stored table-* query
 NAMES = (*TABLES, "panel")  # and the panel, made from the counts
@@ -24,6 +27,9 @@ _INTS = ("year", "period_start", "period_end", "start", "end")
 FOLDER = "tables"  # beside the store: build/tables/<name>.parquet
 STAMP = "stamp.json"  # the store and the queries the files answer for
 GRAPH = "_graph"  # the report graph a row comes from: its rows are replaced when it is built again
+SCRATCH_REPORTS = 200  # an in-memory store keeps every string it has seen: start a new one now and then
+_REPORT = "urn:npc-kg:tables:report"
+_ORDER_BY = re.compile(r"\bORDER\s+BY\s+((?:\?\w+\s*)+)$", re.IGNORECASE)
 
 
 def table(store: Store, name: str) -> pd.DataFrame:
@@ -93,9 +99,6 @@ def folder_of(store_path: Path) -> Path:
 def _built(store: Store, name: str) -> pd.DataFrame | None:
     """The build's Parquet table, if the store is the one it was written for (a write by any
     program since then changes the store's files, and the query answers instead)."""
-    from kg.store import OxigraphStore
-    from kg.views import fingerprint
-
     path = getattr(store, "path", None)
     if not isinstance(store, OxigraphStore) or path is None:
         return None
@@ -111,11 +114,82 @@ def _built(store: Store, name: str) -> pd.DataFrame | None:
 
 
 def _queries_digest() -> str:
-    """The table queries' texts: an edited query makes the build answer every report again."""
-    h = hashlib.sha256()
+    """The table queries' texts and the ontology's labels: a change to either makes the build
+    answer every report again."""
+    h = hashlib.sha256(_ontology_nt())
     for name in TABLES:
         h.update(queries.get(f"table-{name}").text.encode("utf-8"))
     return h.hexdigest()
+
+
+@cache
+def _ontology_nt() -> bytes:
+    return lexicon.ontology_graph().serialize(format="nt", encoding="utf-8")
+
+
+@cache
+def _shape(name: str) -> tuple[list[str], list[str]]:
+    """A table query's columns and the columns it is ordered by."""
+    import pyoxigraph
+
+    sparql = queries.get(f"table-{name}").bind()
+    order = _ORDER_BY.search(queries.strip_comments(sparql).strip())
+    return [v.value for v in pyoxigraph.Store().query(sparql).variables], order.group(1).replace("?", " ").split() if order else []
+
+
+_scratch: OxigraphStore | None = None  # in memory, per process: the ontology stays, reports come and go
+_scratch_uses = 0
+
+
+def answer(nt: str) -> dict[str, str]:
+    """One report's rows of every table (JSON, a list per row), from its N-Triples with the
+    entities it names: the build's workers answer them, so that no whole-corpus query is needed."""
+    global _scratch, _scratch_uses
+    if _scratch is None or _scratch_uses >= SCRATCH_REPORTS:
+        from kg.rdf import ONTOLOGY_GRAPH
+
+        _scratch, _scratch_uses = OxigraphStore(), 0
+        _scratch.add_to_graph(ONTOLOGY_GRAPH, _ontology_nt())
+    _scratch_uses += 1
+    _scratch.replace_graph(_REPORT, nt)
+    try:
+        answered: dict[str, str] = {}
+        for t in TABLES:
+            rows = _scratch.query(queries.get(f"table-{t}").bind())
+            if rows.data:
+                answered[t] = json.dumps([list(r) for r in rows.data], ensure_ascii=False)
+        return answered
+    finally:
+        _scratch.remove_graph(_REPORT)
+
+
+def fingerprint(store_path: str | Path) -> str:
+    """The store's files: names, sizes and modification times (RocksDB's informational LOG files left
+    out). Any write — by kg or another program — or opening for writing changes it; reading does not."""
+    h = hashlib.sha256()
+    for e in sorted(os.scandir(store_path), key=lambda e: e.name):
+        if e.is_file() and not e.name.startswith("LOG"):
+            try:
+                st = e.stat()
+            except FileNotFoundError:  # RocksDB dropped an obsolete file while we looked: it differs anyway
+                h.update(f"{e.name}\0gone\n".encode())
+                continue
+            h.update(f"{e.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def settled_fingerprint(store_path: str | Path, wait: float = 5.0) -> str:
+    """The fingerprint once the store's folder has stopped changing: RocksDB may still delete
+    obsolete files for a moment after the store is closed, and a stamp taken meanwhile would never
+    match again (the tables would then never answer)."""
+    deadline = time.monotonic() + wait
+    last, same = fingerprint(store_path), 0
+    while time.monotonic() < deadline and same < 4:  # unchanged for 0.2 s
+        time.sleep(0.05)
+        now = fingerprint(store_path)
+        same = same + 1 if now == last else 0
+        last = now
+    return last
 
 
 class Writer:
@@ -123,10 +197,8 @@ class Writer:
     report's rows in ``build/tables/<name>.parquet``; the files are rewritten once, at the end."""
 
     def __init__(self, store_path: Path) -> None:
-        from kg.views import _projected, views
-
         self.folder = folder_of(store_path)
-        self.vars = {t: _projected(views()[f"table-{t}"].sparql) for t in TABLES}
+        self.vars = {t: _shape(t)[0] for t in TABLES}
         self.old: dict[str, pd.DataFrame] = {}
         valid = self._valid(store_path)
         for t in TABLES:
@@ -157,7 +229,7 @@ class Writer:
     def replace(self, graph: str, answers: dict[str, str]) -> None:
         self.dropped.add(graph)
         for t in TABLES:
-            rows = answers.get(f"table-{t}")
+            rows = answers.get(t)
             if rows:
                 self.new[t].append((graph, json.loads(rows)))
 
@@ -166,8 +238,6 @@ class Writer:
 
     def write(self, store_path: Path) -> None:
         """Write the tables and stamp them with the store they answer for (after the store is closed)."""
-        from kg.views import settled_fingerprint, views
-
         self.folder.mkdir(exist_ok=True)
         (self.folder / STAMP).unlink(missing_ok=True)  # until every file is written, they answer for nothing
         for t in TABLES:
@@ -175,7 +245,7 @@ class Writer:
             old = self.old[t]
             if old is not None:
                 fresh = pd.concat([old[~old[GRAPH].isin(self.dropped)], fresh], ignore_index=True)
-            order = views()[f"table-{t}"].order
+            order = _shape(t)[1]
             df = typed(fresh).drop_duplicates(subset=self.vars[t])
             df = df.sort_values(order, na_position="first", kind="stable") if order else df
             tmp = self.folder / f"{t}.parquet.tmp"

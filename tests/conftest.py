@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import os
-import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -37,17 +35,3 @@ def built(tmp_path_factory):
     g = kg.build(SEEDS, out=out)
     yield g
     g.close()
-
-
-LOOSE = re.compile(r"(SAMPLE|GROUP_CONCAT)\((?:[^()]|\([^()]*\))*\)\s+AS\s+\?(\w+)", re.IGNORECASE)
-
-
-def answer_multiset(rows, sparql: str) -> Counter:
-    """Rows as a multiset, for answers whose order among ORDER BY ties, or inside a GROUP_CONCAT,
-    is the engine's choice (SPARQL leaves both open)."""
-    concat = {m.group(2) for m in LOOSE.finditer(sparql) if m.group(1).upper() == "GROUP_CONCAT"}
-
-    def norm(k: str, v: object) -> object:
-        return tuple(sorted(re.split(r",|、| ‖ ", v))) if k in concat and isinstance(v, str) else v
-
-    return Counter(tuple(sorted((k, norm(k, v)) for k, v in r.items())) for r in rows.rows)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from kg import queries
@@ -21,10 +19,10 @@ def test_every_required_query_exists_with_a_header():
 
 def test_piloted_livelihood_voting(built):
     rows = built.rows("piloted-livelihood-voting").rows
-    got = [(r["body_zh"], r["year"], r["scope"]) for r in rows]
-    assert got == [("会东县人大常委会", 2020, "嘎吉镇、野租乡"), ("巴彦淖尔市人大常委会", 2020, "21个苏木乡镇(街道)、4个旗县")]
-    assert "在嘎吉镇、野租乡试点开展民生实事项目人大代表票决试点工作" in rows[0]["evidence"]
-    assert "继续在全市4个旗县、21个苏木乡镇(街道)开展试点工作" in rows[1]["evidence"]
+    got = [(r["body_zh"], r["year"], r["scope"], r["quote"][:20]) for r in rows]  # one row per evidence sentence
+    assert got == [("会东县人大常委会", 2020, "嘎吉镇、野租乡", "在嘎吉镇、野租乡试点开展民生实事项目人大"),
+                   ("会东县人大常委会", 2020, "嘎吉镇、野租乡", "强化民生实事票决制试点"),
+                   ("巴彦淖尔市人大常委会", 2020, "21个苏木乡镇(街道)、4个旗县", "认真落实市委《民生实事项目人大代表票决制")]
 
 
 def test_bodies_by_mechanism_includes_non_pilots(built):
@@ -79,7 +77,7 @@ def test_updates_and_malformed_queries_are_refused(built):
         built.rows("DROP ALL")
     with pytest.raises(QuerySyntaxError, match=r"1:\d+"):
         built.rows("SELECT * WHERE { ?s ?p }")
-    assert len(built.store.graphs()) == 7
+    assert len(built.store.graphs()) == 12  # nothing dropped
 
 
 def test_every_stored_query_gives_the_same_rows_on_rdflib_in_memory(built):
@@ -98,11 +96,4 @@ def test_every_stored_query_gives_the_same_rows_on_rdflib_in_memory(built):
     for name, q in queries.stored().items():
         text = q.bind(params.get(name, {}))
         ox, rd = built.store.query(text), mem.query(text)
-        assert ox.vars == rd.vars, name
-        # SAMPLE and the order inside GROUP_CONCAT are left to the engine by the standard
-        loose = set(re.findall(r"(?:SAMPLE|GROUP_CONCAT)\((?:[^()]|\([^()]*\))*\)\s+AS\s+\?(\w+)", text, re.IGNORECASE))
-
-        def key(r, loose=loose):
-            return sorted((k, str(v)) for k, v in r.items() if k not in loose)
-
-        assert sorted(map(key, ox.rows)) == sorted(map(key, rd.rows)), name
+        assert ox.rows == rd.rows, name  # the same rows in the same order: the stored queries are portable

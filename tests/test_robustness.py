@@ -222,29 +222,6 @@ def test_a_query_file_that_cannot_be_read_is_a_clear_error(kind, tmp_path):
     assert got.exit_code == 2 and "cannot be read as UTF-8 text" in got.output and "Traceback" not in got.output
 
 
-def test_a_build_killed_while_writing_its_views_leaves_a_folder_the_next_command_uses(tmp_path):
-    """kill -9 during a write leaves SQLite's hot journal beside the views: readers must not fail on
-    it ("attempt to write a readonly database"), and the next build completes the store."""
-    import subprocess
-    import sys
-
-    import kg
-
-    build([SEEDS / "004_73afdd1df5b9533d.txt"], tmp_path / "out")
-    views = tmp_path / "out" / "store.views.sqlite"
-    killed = ("import os, sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute('PRAGMA cache_size = 1'); "
-              "db.execute('BEGIN IMMEDIATE'); db.execute('DELETE FROM answer'); os.kill(os.getpid(), 9)")
-    subprocess.run([sys.executable, "-c", killed, str(views)], check=False)
-    assert (tmp_path / "out" / "store.views.sqlite-journal").stat().st_size > 0
-    got = CliRunner().invoke(app, ["query", "counts", "-p", "body=绛县人大常委会", "--store", str(tmp_path / "out"), "-f", "csv"])
-    assert got.exit_code == 0 and "主任会议" in got.output
-    again = build([SEEDS / "004_73afdd1df5b9533d.txt", SEEDS / "002_58dfcc973063ed19.txt"], tmp_path / "out")
-    assert again.exit_code == 0
-    g = kg.open(tmp_path / "out")
-    assert sorted(g.table("reports")["source"]) == ["002_58dfcc973063ed19.txt", "004_73afdd1df5b9533d.txt"]
-    g.close()
-
-
 def _one_seed(folder):
     folder.mkdir()
     shutil.copy(SEEDS / "004_73afdd1df5b9533d.txt", folder / "a.txt")
@@ -351,8 +328,9 @@ def test_a_worker_that_dies_fails_only_its_file(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("at", [0.5, 1.5, 3.0, 4.5])
 def test_a_build_killed_at_any_moment_is_completed_by_the_next(tmp_path, at):
-    """SIGKILL at several points of a real build (reading, loading, writing the views): the folder is
-    not locked, queries read it, and the next build ends with every report and the same answers."""
+    """SIGKILL at several points of a real build (reading, loading, summing up, writing the tables):
+    the folder is not locked, queries read it, and the next build ends with every report, the same
+    tables and the same derived graphs as a fresh build."""
     import signal
     import subprocess
     import sys
@@ -379,5 +357,13 @@ def test_a_build_killed_at_any_moment_is_completed_by_the_next(tmp_path, at):
     g, h = kg.open(out), kg.open(tmp_path / "fresh")
     for name in ("reports", "counts", "practices"):
         assert g.table(name).equals(h.table(name)), name
+    assert _derived(g) == _derived(h)
     g.close()
     h.close()
+
+
+def _derived(g) -> dict[str, list[str]]:
+    """Each derived graph's triples, sorted."""
+    from kg.derived import is_derived
+
+    return {iri: sorted(g.store.dump_graph(iri).decode().splitlines()) for iri in g.store.graphs() if is_derived(iri)}

@@ -91,7 +91,7 @@ def _by_query(out, name):
     from kg.store import OxigraphStore
     from kg.tables import typed
 
-    store = OxigraphStore(out / "store", read_only=True, views=False)  # the store alone
+    store = OxigraphStore(out / "store", read_only=True)
     try:
         rows = store.query(queries.get(f"table-{name}").bind())
     finally:
