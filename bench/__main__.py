@@ -1,5 +1,6 @@
 """python -m bench [N …]: the pipeline at each corpus size, stage by stage, with throughput, wall
-time and peak RSS; stored queries on the embedded store and on rdflib in memory as ratios."""
+time and peak RSS; stored queries on the embedded store, selective ones also on a real Oxigraph
+server, and on rdflib in memory as ratios."""
 
 from __future__ import annotations
 
@@ -11,20 +12,20 @@ import time
 from pathlib import Path
 
 from bench.corpus import generate
-from bench.rdflib_worker import oxigraph_store_worker, oxigraph_worker, rdflib_worker
-from kg import lexicon, queries, tables, views
+from bench.rdflib_worker import oxigraph_worker, rdflib_worker
+from kg import derived, lexicon, queries, tables
 from kg.build import build
 from kg.extract import extract
 from kg.paths import ROOT, SEEDS
 from kg.rdf import report_graph
 from kg.report import read
-from kg.store import OxigraphStore
+from kg.server import OxigraphServer
+from kg.stores import OxigraphStore, RemoteStore
 from kg.validate import validate
 
 OUT = ROOT / "bench" / "out"
 RDFLIB_TIMEOUT = 60
 QUERY_TIMEOUT = 90  # per stored query on the embedded store; a slower one is killed and reported as such
-STORE_ONLY_MAX_REPORTS = 3000  # materialised queries without their views: at 30,000 most run past QUERY_TIMEOUT
 RDFLIB_MAX_REPORTS = 300  # rdflib in memory: ~0.5 M triples here; at 1,000 reports its queries run for minutes
 
 
@@ -90,6 +91,24 @@ def load_time(nts: list[str], where: Path) -> float:
         shutil.rmtree(where, ignore_errors=True)
 
 
+def server_times(store: Path, texts: dict[str, str], repeat: int = 5) -> dict[str, float]:
+    """Median seconds of each query on a real Oxigraph server over the same store (read-only), over
+    HTTP, to rows as dicts: what `kg serve` users and `kg query --endpoint` get."""
+    import statistics
+
+    with OxigraphServer(store, read_only=True) as server:
+        remote = RemoteStore(server.query_url, timeout=QUERY_TIMEOUT)
+        out = {}
+        for label, text in texts.items():
+            runs = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                _ = remote.query(text).rows
+                runs.append(time.perf_counter() - started)
+            out[label] = statistics.median(runs)
+        return out
+
+
 def run(n: int, jobs: int = 2) -> dict:
     corpus = OUT / f"corpus-{n}"
     if not corpus.exists():
@@ -102,7 +121,7 @@ def run(n: int, jobs: int = 2) -> dict:
     graphs, t_rdf = timed(lambda: [report_graph(x) for x in xs])
     _, t_validate = timed(lambda: [validate(g) for g in graphs[:50]])
     nts = [g.serialize(format="nt", encoding="utf-8").decode("utf-8") for g in graphs]
-    _, t_views = timed(lambda: [views.answer(nt) for nt in nts])
+    _, t_tables = timed(lambda: [tables.answer(nt) for nt in nts])
     t_load = load_time(nts, OUT / f"load-{n}")
     out = OUT / f"build-{n}"
     shutil.rmtree(out, ignore_errors=True)
@@ -123,11 +142,17 @@ def run(n: int, jobs: int = 2) -> dict:
                                               "WHERE modality = 'reported' GROUP BY ALL"))
     stored = {name: q.bind() for name, q in queries.stored().items()}
     qtimes = child_times(oxigraph_worker, out / "store", stored, QUERY_TIMEOUT)
-    store_times = (child_times(oxigraph_store_worker, out / "store", {v.query: stored[v.query] for v in views.views().values()
-                                                                     if not v.values}, QUERY_TIMEOUT)
-                   if n <= STORE_ONLY_MAX_REPORTS else "not measured at this size")
-    median_s = child_times(oxigraph_worker, out / "store",
-                           {label: queries.get(name).bind(params) for label, (name, params) in selective.items()}, QUERY_TIMEOUT, repeat=5)
+    rows = {name: len(OxigraphStore(out / "store", read_only=True).query(text)) for name, text in stored.items()
+            if isinstance(qtimes[name], float) and qtimes[name] < QUERY_TIMEOUT / 3}
+    texts = {label: queries.get(name).bind(params) for label, (name, params) in selective.items()}
+    median_s = child_times(oxigraph_worker, out / "store", texts, QUERY_TIMEOUT, repeat=5)
+    server_s = server_times(out / "store", texts)
+    writable = OxigraphStore(out / "store")
+    try:
+        bodies, t_bodies = timed(lambda: derived.all_bodies(writable))
+        _, t_derived = timed(lambda: derived.refresh(writable, bodies))  # last: it rewrites the store the tables answer for
+    finally:
+        writable.close()
     fig = {
         "reports": n, "chars": int(chars), "jobs": jobs,
         "per_process_chars_per_s": {"read": sum(len(r.text) for r in reports) / t_read,
@@ -135,16 +160,17 @@ def run(n: int, jobs: int = 2) -> dict:
                                     "text_in_facts_out": sum(len(r.text) for r in reports) / (t_read + t_extract),
                                     "to_rdf": sum(len(r.text) for r in reports) / t_rdf},
         "validate_s_per_report": t_validate / min(50, len(graphs)),
-        "views_s_per_report": t_views / len(nts),
+        "tables_s_per_report": t_tables / len(nts),
+        "derived_all_bodies_s": t_bodies + t_derived, "bodies": len(bodies),
         "store_load_triples_per_s": sum(len(g) for g in graphs) / t_load,
         "build_wall_s": t_build, "built": sum(f.ok for f in result.files),
         "disk_mb": {"store": sum(f.stat().st_size for f in (out / "store").iterdir()) / 2**20,
-                    "views": (out / "store.views.sqlite").stat().st_size / 2**20,
                     "tables": sum(f.stat().st_size for f in (out / "tables").iterdir()) / 2**20},
         "incremental_rebuild_s": t_incremental, "rebuilt": sum(not f.cached for f in again.files),
         "triples": sum(f.triples for f in result.files),
         "table_from_parquet_s": table_s, "duckdb_body_year_measure_totals_s": duckdb_s,
-        "query_s": qtimes, "materialised_query_s_without_views": store_times, "selective_query_median_s": median_s,
+        "query_s": qtimes, "query_rows": rows, "selective_query_median_s": median_s,
+        "selective_query_median_s_on_oxigraph_server": server_s,
         "peak_rss_mb": {"main": rss_mb(), "largest_child": rss_mb(resource.RUSAGE_CHILDREN)},
     }
     if n <= RDFLIB_MAX_REPORTS:

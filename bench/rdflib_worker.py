@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import time
 
-from kg.store import MemoryStore, OxigraphStore
+from kg.stores import MemoryStore, OxigraphStore
 
 
 def rdflib_worker(store_path: str, conn) -> None:
     """The whole store in rdflib memory, then one query text per request; answers seconds (to rows
     as dicts, the same on every engine)."""
-    import pyoxigraph
     from rdflib import Graph
 
     src = OxigraphStore(store_path, read_only=True)
     mem = MemoryStore()
     for iri in src.graphs():
         g = Graph()
-        g.parse(data=src.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.NamedNode(iri)), format="nt")
+        g.parse(data=src.dump_graph(iri), format="nt")
         mem.replace_graph(iri, g)
     conn.send("ready")
     while (text := conn.recv()) is not None:
@@ -27,17 +26,11 @@ def rdflib_worker(store_path: str, conn) -> None:
         conn.send(time.perf_counter() - started)
 
 
-def oxigraph_worker(store_path: str, conn, views: bool = True) -> None:
-    """The embedded store opened read-only; one query text per request; answers seconds.
-    ``views``: materialised queries answered from the build's views (kg.views), as users get them."""
-    src = OxigraphStore(store_path, read_only=True, views=views)
+def oxigraph_worker(store_path: str, conn) -> None:
+    """The embedded store opened read-only; one query text per request; answers seconds."""
+    src = OxigraphStore(store_path, read_only=True)
     conn.send("ready")
     while (text := conn.recv()) is not None:
         started = time.perf_counter()
         _ = src.query(text).rows  # rows as dicts, as most callers take them
         conn.send(time.perf_counter() - started)
-
-
-def oxigraph_store_worker(store_path: str, conn) -> None:
-    """The same, every query evaluated by the store itself (views bypassed)."""
-    oxigraph_worker(store_path, conn, views=False)

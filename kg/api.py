@@ -14,7 +14,7 @@ from kg.build import BuildResult
 from kg.build import build as _build
 from kg.derived import is_derived
 from kg.rdf import ENTITIES_GRAPH, is_report_graph
-from kg.store import OxigraphStore, RemoteStore, Rows, Store
+from kg.stores import OxigraphStore, RemoteStore, Rows, Store
 from kg.validate import DEFAULT_ENGINE, ValidationReport, Violation, validate
 
 

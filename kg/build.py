@@ -26,7 +26,7 @@ from kg.extract import VERSION, extract
 from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, is_report_graph, report_graph, report_iri, split_entities, unused_entities
 from kg.readers import SUFFIXES, ReadError, not_a_file, shown
 from kg.report import read
-from kg.store import OxigraphStore
+from kg.stores import OxigraphStore
 from kg.validate import keep_conforming
 
 EXIT_OK, EXIT_INVALID, EXIT_PARTIAL = 0, 1, 3

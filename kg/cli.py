@@ -12,11 +12,11 @@ from typing import Annotated
 
 import typer
 
+from kg import drawing, queries, tables
 from kg import export as exports
 from kg import network as networks
-from kg import queries, tables
 from kg import validate as validation
-from kg.store import StoreError
+from kg.stores import StoreError
 
 
 def _choices(name: str, values: tuple[str, ...] | dict[str, str]) -> type[Enum]:
@@ -26,7 +26,7 @@ def _choices(name: str, values: tuple[str, ...] | dict[str, str]) -> type[Enum]:
 
 ExportFormat = _choices("ExportFormat", exports.FORMATS)
 NetworkKind = _choices("NetworkKind", networks.KINDS)
-NetworkFormat = _choices("NetworkFormat", networks.FORMATS)
+NetworkFormat = _choices("NetworkFormat", drawing.FORMATS)
 Engine = _choices("Engine", validation.ENGINES)
 TableName = _choices("TableName", tables.NAMES)
 TableFormat = _choices("TableFormat", tables.FORMATS)
@@ -222,18 +222,17 @@ def network(kind: Annotated[NetworkKind, typer.Option("--kind", help="which netw
             modality: Annotated[Modality, typer.Option("--modality", help="reported facts or plans")] = Modality.reported,
             store: StoreOpt = Path("build")) -> None:
     """Draw, write or measure a mechanism network."""
-    net = networks
     try:
-        g = net.build_graph(_open(store, None).store, kind.value, modality.value, tuple(mechanism or ()), province, hierarchy)
+        g = networks.build_graph(_open(store, None).store, kind.value, modality.value, tuple(mechanism or ()), province, hierarchy)
     except ValueError as e:
         _fail(str(e), 2)
     if show_stats:
-        for name, df in net.stats(g).items():
+        for name, df in networks.stats(g).items():
             typer.echo(f"== {name}\n{df.head(30).to_string(index=False)}\n")
     if out or not show_stats:
         out = out or Path("build/network.png")
         try:
-            net.write(g, out, fmt.value if fmt else None)
+            drawing.write(g, out, fmt.value if fmt else None)
         except ValueError as e:
             _fail(f"{e} (give --format, or a file name ending in one)", 2)
         except OSError as e:
@@ -343,7 +342,7 @@ def push_cmd(endpoint: Annotated[str, typer.Option("--endpoint", help="SPARQL qu
              store: StoreOpt = Path("build")) -> None:
     """Upload every report graph to a SPARQL server (Graph Store PUT; credentials from NPC_KG_TOKEN or
     NPC_KG_USER/NPC_KG_PASSWORD). Exit 1 when any graph was not pushed."""
-    from kg.store import RemoteStore, push
+    from kg.stores import RemoteStore, push
 
     src = _open(store, None).store
     from kg.progress import Progress

@@ -25,7 +25,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF
 
 from kg.rdf import ID, NPC, SDMX_ATTR, SDMX_DIM, SDMX_MEASURE, decimal_literal, year_literal
-from kg.store import OxigraphStore, Store
+from kg.stores import OxigraphStore, Store
 
 VERSION = "npc-derived/1"  # a build by another version writes every body's summaries again
 GRAPHS = str(ID["graph/derived/"])  # + the body's local name

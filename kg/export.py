@@ -13,7 +13,7 @@ from rdflib import Dataset
 
 from kg.paths import ONTOLOGY
 from kg.rdf import bind_prefixes
-from kg.store import OxigraphStore
+from kg.stores import OxigraphStore
 
 FORMATS = {"ttl": "turtle", "nt": "nt", "nq": "nquads", "trig": "trig", "jsonld": "json-ld"}
 CONTEXT = ONTOLOGY / "context.jsonld"

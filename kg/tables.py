@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from kg import lexicon, queries
-from kg.store import OxigraphStore, Store
+from kg.stores import OxigraphStore, Store
 
 TABLES = ("counts", "practices", "bodies", "laws", "reports")  # each the answer of a stored table-* query
 NAMES = (*TABLES, "panel")  # and the panel, made from the counts

@@ -17,7 +17,7 @@ from kg.export import export
 from kg.extract import extract
 from kg.rdf import report_graph
 from kg.report import read
-from kg.store import OxigraphStore
+from kg.stores import OxigraphStore
 from kg.validate import ENGINES, validate
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from kg import queries
 from kg.export import export
-from kg.store import json_rows
+from kg.stores import json_rows
 
 JARS = Path("/usr/share/java")
 CLASSPATH = ["jena-arq", "jena-base", "jena-cmds", "jena-core", "jena-dboe-base", "jena-dboe-index", "jena-dboe-storage",

@@ -6,7 +6,7 @@ import networkx as nx
 from conftest import SEED
 from typer.testing import CliRunner
 
-from kg import network
+from kg import drawing, network
 from kg.cli import app
 
 
@@ -32,13 +32,13 @@ def test_projections(built):
 
 def test_graphml_round_trip_and_png(built, tmp_path):
     g = built.network("bipartite")
-    network.write(g, tmp_path / "n.graphml")
+    drawing.write(g, tmp_path / "n.graphml")
     back = nx.read_graphml(tmp_path / "n.graphml")
     assert set(back.nodes) == set(g.nodes) and back.number_of_edges() == g.number_of_edges()
     assert back.nodes["mechanism:dual-contact"]["label_en"] == "dual contact"
-    png = network.write(g, tmp_path / "n.png")
+    png = drawing.write(g, tmp_path / "n.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 50_000
-    assert network.cjk_font() == "Noto Sans CJK SC"
+    assert drawing.cjk_font() == "Noto Sans CJK SC"
 
 
 def test_cli_extract_jsonl():
@@ -95,7 +95,7 @@ def test_hierarchy_filters_and_stats(built):
 def test_html_is_self_contained(built, tmp_path):
     import re
 
-    page = network.write(built.network("bipartite"), tmp_path / "n.html").read_text(encoding="utf-8")
+    page = drawing.write(built.network("bipartite"), tmp_path / "n.html").read_text(encoding="utf-8")
     assert "会东县人大常委会" in page and "在嘎吉镇、野租乡试点开展" in page  # labels and evidence for hover
     assert not re.search(r"(?:src|href)\s*=\s*[\"']?https?:", page) and "<link" not in page
     assert "<script>" in page and 'id="q"' in page
@@ -111,7 +111,7 @@ def test_html_carries_the_glyphs_its_chinese_needs(built, tmp_path):
 
     from fontTools.ttLib import TTFont
 
-    page = network.write(built.network("bipartite"), tmp_path / "n.html").read_text(encoding="utf-8")
+    page = drawing.write(built.network("bipartite"), tmp_path / "n.html").read_text(encoding="utf-8")
     font = TTFont(io.BytesIO(base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", page).group(1))))
     covered = set(map(chr, font.getBestCmap()))
     shown = set(re.findall(r"[\u4e00-\u9fff]", page))
@@ -129,15 +129,15 @@ def test_outputs_other_tools_read_without_warnings(built, tmp_path):
     import igraph
 
     g = built.network("bipartite")
-    network.write(g, tmp_path / "n.graphml")
+    drawing.write(g, tmp_path / "n.graphml")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ig = igraph.Graph.Read_GraphML(str(tmp_path / "n.graphml"))
     assert sorted(ig.vs["id"]) == sorted(g.nodes) and ig.ecount() == g.number_of_edges()
-    network.write(g, tmp_path / "n.gexf")
+    drawing.write(g, tmp_path / "n.gexf")
     graph = ET.parse(tmp_path / "n.gexf").getroot().find("{http://www.gexf.net/1.2draft}graph")
     assert set(graph.attrib) == {"defaultedgetype", "mode"}
-    network.write(g, tmp_path / "n.svg")
+    drawing.write(g, tmp_path / "n.svg")
     svg = (tmp_path / "n.svg").read_text(encoding="utf-8")
     assert "<text" in svg and "绛县人大常委会" in svg  # searchable text, not glyph paths
     values = {fmt: set(re.findall(r'obsValue>? "?(\d+(?:\.\d+)?)', built.export(fmt).decode("utf-8"))) for fmt in ("nt", "ttl", "nq", "trig")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kg import queries
-from kg.store import QuerySyntaxError
+from kg.stores import QuerySyntaxError
 
 
 def test_every_required_query_exists_with_a_header():
@@ -82,15 +82,14 @@ def test_updates_and_malformed_queries_are_refused(built):
 
 def test_every_stored_query_gives_the_same_rows_on_rdflib_in_memory(built):
     """The same bound text on the embedded store and on rdflib: the protocol layer is not tuned to one engine."""
-    import pyoxigraph
     from rdflib import Graph
 
-    from kg.store import MemoryStore
+    from kg.stores import MemoryStore
 
     mem = MemoryStore()
     for iri in built.store.graphs():
         g = Graph()
-        g.parse(data=built.store.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.NamedNode(iri)), format="nt")
+        g.parse(data=built.store.dump_graph(iri), format="nt")
         mem.replace_graph(iri, g)
     params = {"counts": {"body": "绛县人大常委会"}, "mechanisms-of-body": {"body": "大足区人大常委会"}}
     for name, q in queries.stored().items():

@@ -16,7 +16,7 @@ from conftest import SEEDS
 from kg import queries
 from kg.build import build
 from kg.server import OxigraphServer, free_port
-from kg.store import RemoteStore, StoreError, push
+from kg.stores import RemoteStore, StoreError, push
 
 KG = os.path.join(os.path.dirname(sys.executable), "kg")
 

@@ -15,7 +15,7 @@ from kg.build import EXIT_PARTIAL, build
 from kg.cli import app
 from kg.rdf import ENTITIES_GRAPH
 from kg.report import ReadError, read
-from kg.store import MemoryStore, OxigraphStore, QueryTimeout
+from kg.stores import MemoryStore, OxigraphStore, QueryTimeout
 
 build_module = importlib.import_module("kg.build")  # the name kg.build is also the function
 
@@ -60,7 +60,7 @@ def test_fullwidth_digits_and_punctuation(tmp_path):
 
 def test_a_runaway_query_is_stopped_at_its_timeout():
     store = OxigraphStore()
-    store.store.update("INSERT DATA { " + " ".join(f"<urn:x:{i}> <urn:x:p> {i} ." for i in range(3000)) + " }")
+    store.update("INSERT DATA { " + " ".join(f"<urn:x:{i}> <urn:x:p> {i} ." for i in range(3000)) + " }")
     started = time.monotonic()
     with pytest.raises(QueryTimeout, match=r"stopped after the 0\.5 s timeout"):
         store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?p ?y . ?c ?p ?z }", timeout=0.5)

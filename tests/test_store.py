@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kg.store import MemoryStore, OxigraphStore
+from kg.stores import MemoryStore, OxigraphStore
 
 A, B, E = "https://example.org/g/a", "https://example.org/g/b", "https://example.org/g/entities"
 

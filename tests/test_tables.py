@@ -88,7 +88,7 @@ def test_ontology_docs(tmp_path):
 
 def _by_query(out, name):
     from kg import queries
-    from kg.store import OxigraphStore
+    from kg.stores import OxigraphStore
     from kg.tables import typed
 
     store = OxigraphStore(out / "store", read_only=True)

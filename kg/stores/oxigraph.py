@@ -1,0 +1,199 @@
+"""Embedded Oxigraph: on disk under build/ (the default store), or in memory."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
+
+from kg.queries import refuse_service
+from kg.stores.base import QuerySyntaxError, Rows, StoreError, _nt, nt_lines, python_value, with_timeout
+
+
+class BatchLoader:
+    """Loads many named graphs into an embedded store in a few bulk loads. A bulk load per report
+    graph cost three times as much and leaves RocksDB one small file per call.
+
+    Use it as a context manager; what is buffered is loaded when the block ends."""
+
+    def __init__(self, store: OxigraphStore, batch_quads: int = 200_000) -> None:
+        self.store, self.batch_quads = store, batch_quads
+        self._parts: list[str] = []
+        self._quads = 0
+        self.loaded = 0  # quads sent to the store so far
+        self._pending: set[str] = set()
+        self._added: set[tuple[str, str]] = set()
+
+    def replace_graph(self, iri: str, nt: str) -> None:
+        if iri in self._pending:  # two files with the same text: the later one wins, as it would unbatched
+            self.flush()
+        self.store.remove_graph(iri)
+        self._pending.add(iri)
+        self._append(iri, nt_lines(nt))
+
+    def add_to_graph(self, iri: str, nt: str) -> None:
+        """Add triples to a graph; a line seen before in this loader is not sent again."""
+        new = [line for line in nt_lines(nt) if (iri, line) not in self._added]
+        self._added.update((iri, line) for line in new)
+        self._append(iri, new)
+
+    def remove_graph(self, iri: str) -> None:
+        self.flush()
+        self.store.remove_graph(iri)
+
+    def _append(self, iri: str, lines: list[str]) -> None:
+        suffix = f" <{iri}> .\n"
+        self._parts.append("".join(line.rstrip()[:-1].rstrip() + suffix for line in lines if line.strip()))
+        self._quads += len(lines)
+        if self._quads >= self.batch_quads:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyoxigraph
+
+        if self._parts:
+            self.store.store.bulk_load("".join(self._parts).encode("utf-8"), format=pyoxigraph.RdfFormat.N_QUADS)
+        self.loaded += self._quads
+        self._parts, self._quads = [], 0
+        self._pending.clear()
+
+    def __enter__(self) -> BatchLoader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.flush()
+
+
+class OxigraphStore:
+    """Embedded Oxigraph: on disk when given a folder, in memory otherwise."""
+
+    allow_service = False  # SERVICE calls to other servers only when the user opts in (kg.queries.refuse_service)
+
+    def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
+        import pyoxigraph
+
+        self.path = Path(path) if path else None
+        self.read_only = read_only
+        if self.path is None:
+            self.store = pyoxigraph.Store()
+        elif read_only:
+            self.store = pyoxigraph.Store.read_only(str(self.path))
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self.store = pyoxigraph.Store(str(self.path))
+
+    def replace_graph(self, iri: str, graph: Graph | str | bytes) -> None:
+        import pyoxigraph
+
+        g = pyoxigraph.NamedNode(iri)
+        self.store.remove_graph(g) if self.store.contains_named_graph(g) else None
+        self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=g)
+
+    def optimize(self) -> None:
+        """Compact the database after loading: bulk loads leave overlapping files that every later
+        lookup must search (at 3,000 reports a whole-corpus query ran twice as long before it)."""
+        self.store.optimize()
+
+    def batch(self, batch_quads: int = 200_000) -> BatchLoader:
+        return BatchLoader(self, batch_quads)
+
+    def add_to_graph(self, iri: str, graph: Graph | str | bytes) -> None:
+        """Add triples to a named graph (a triple already there stays once)."""
+        import pyoxigraph
+
+        self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(iri))
+
+    def remove_graph(self, iri: str) -> None:
+        import pyoxigraph
+
+        g = pyoxigraph.NamedNode(iri)
+        if self.store.contains_named_graph(g):
+                self.store.remove_graph(g)
+
+    def add_default(self, graph: Graph) -> None:
+        import pyoxigraph
+
+        self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.DefaultGraph())
+
+    def query(self, sparql: str, timeout: float | None = None) -> Rows:
+        refuse_service(sparql, self.allow_service)
+
+        return with_timeout(lambda: self._query(sparql), timeout)
+
+    def update(self, sparql: str) -> None:
+        """SPARQL UPDATE; only on a store opened for writing (``kg query --allow-update``)."""
+        try:
+            self.store.update(sparql)
+        except SyntaxError as e:
+            raise QuerySyntaxError(f"malformed SPARQL update: {e}") from e
+        except OSError as e:
+            raise StoreError(f"cannot update: {e}") from e
+
+    def _query(self, sparql: str) -> Rows:
+        import pyoxigraph
+
+        try:
+            res = self.store.query(sparql, use_default_graph_as_union=True)
+        except SyntaxError as e:
+            if re.search(r"\b(INSERT|DELETE|DROP|CLEAR|LOAD|CREATE|ADD|MOVE|COPY)\b", sparql, re.IGNORECASE):
+                raise QuerySyntaxError(f"not a read-only query (updates need --allow-update): {e}") from e
+            raise QuerySyntaxError(f"malformed SPARQL: {e}") from e
+        if isinstance(res, bool) or isinstance(res, pyoxigraph.QueryBoolean):
+            return Rows(["result"], [(bool(res),)])
+        if not isinstance(res, pyoxigraph.QuerySolutions):
+            raise StoreError("only SELECT and ASK queries return rows")
+        names = [v.value for v in res.variables]
+        literal = pyoxigraph.Literal
+
+        def value(t: Any) -> Any:
+            if t is None:
+                return None
+            if isinstance(t, literal):
+                return python_value(t.value, t.datatype.value if t.datatype else None)
+            return t.value
+
+        return Rows(names, [tuple(value(sol[n]) for n in names) for sol in res])
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self.store.named_graphs())
+
+    def triple_count(self, graph_iri: str | None = None) -> int:
+        where = f"GRAPH <{graph_iri}> {{ ?s ?p ?o }}" if graph_iri else "GRAPH ?g { ?s ?p ?o }"
+        return int(self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}").rows[0]["n"])
+
+    def dump(self, fmt: str) -> bytes:
+        import pyoxigraph
+
+        formats = {"nq": pyoxigraph.RdfFormat.N_QUADS, "trig": pyoxigraph.RdfFormat.TRIG}
+        return self.store.dump(format=formats[fmt])
+
+    def dump_graph(self, iri: str) -> bytes:
+        """One named graph as N-Triples (for a push, a notebook, a check)."""
+        import pyoxigraph
+
+        return self.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.NamedNode(iri))
+
+    def quads(self) -> list[tuple[str, str]]:
+        """Every quad as (its triple, the whole quad) in N-Triples / N-Quads syntax, without the final " ."."""
+        return [(str(q.triple), str(q)) for q in self.store]
+
+    def flush(self) -> None:
+        self.store.flush()
+
+    def close(self) -> None:
+        """Release the on-disk store's lock (Oxigraph holds it for the object's lifetime)."""
+        import gc
+
+        if getattr(self, "store", None) is not None:
+            if self.path is not None and not self.read_only:
+                self.store.flush()
+            self.store = None
+            gc.collect()
+
+    def __enter__(self) -> OxigraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
