@@ -3,6 +3,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# grlc pins its own Flask and requests: a virtual environment of its own (tests/test_grlc.py)
+GRLC := .venv-grlc/.installed
 export MPLCONFIGDIR := $(CURDIR)/build/.matplotlib
 
 .PHONY: demo test install lint bench clean
@@ -19,6 +21,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(GRLC):
+	$(PY) -m venv .venv-grlc
+	.venv-grlc/bin/pip install --quiet grlc==1.3.11
+	touch $(GRLC)
+
 install: $(STAMP)
 
 demo: $(STAMP)
@@ -28,7 +35,7 @@ demo: $(STAMP)
 	$(BIN)/kg network --kind bipartite --out build/network.png --store build
 	$(BIN)/kg network --kind bipartite --out build/network.graphml --store build
 
-test: $(STAMP)
+test: $(STAMP) $(GRLC)
 	$(BIN)/ruff check kg tests bench scripts
 	$(BIN)/pytest
 	scripts/check-wheel.sh
@@ -37,4 +44,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf build .pytest_cache
+	rm -rf build .pytest_cache .venv-grlc

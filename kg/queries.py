@@ -1,8 +1,15 @@
-"""Stored queries: ``queries/*.rq`` with a grlc-style ``#+ `` YAML header, bound by one VALUES block.
+"""Stored queries: ``queries/*.rq`` with a grlc ``#+ `` YAML header, bound by one VALUES block.
 
-Values are turned into SPARQL terms here (escaped literals, checked IRIs, concepts of a scheme)
-and inserted as a ``VALUES`` block right after the query's first ``WHERE {`` — the same text for
-the embedded store and a remote endpoint. Nothing a user types is ever pasted into the query.
+The files follow grlc's conventions, so that grlc serves them as a web API unchanged: a parameter is
+a variable named ``?__<name>_<type>`` (``_zh`` a Chinese label, ``_xsd_gYear`` a year, ``_iri`` an
+IRI or concept), ``summary`` is a plain string (the Chinese one is ``summary_zh``) and ``defaults``
+gives default values. A parameter variable appears only where grlc may put a constant in its place
+(triple patterns and expressions), so an unbound one means "any".
+
+kg binds the same variables differently: values are turned into SPARQL terms here (escaped
+literals, checked IRIs, concepts of a scheme) and inserted as a ``VALUES`` block right after the
+query's first ``WHERE {`` — the same text for the embedded store and a remote endpoint. Nothing a
+user types is ever pasted into the query.
 """
 
 from __future__ import annotations
@@ -36,6 +43,10 @@ def _is_text(value: str) -> bool:
     return True
 
 
+_SUFFIX = {"string": "", "label": "_zh", "integer": "_integer", "year": "_xsd_gYear", "iri": "_iri"}
+_GRLC_VARIABLE = re.compile(r"\?(_{1,2}[a-zA-Z0-9]+\w*)")
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -43,6 +54,11 @@ class Param:
     default: Any = None
     allowed: tuple[str, ...] = ()
     description: str = ""
+
+    @property
+    def variable(self) -> str:
+        """The query variable that grlc makes an optional parameter of this name and type."""
+        return f"__{self.name}{_SUFFIX.get(self.type, '_iri')}"
 
     def term(self, value: Any) -> str:
         """The SPARQL term for ``value``: the only path from user input into a query.
@@ -101,7 +117,7 @@ class StoredQuery:
         m = _WHERE.search(strip_comments(self.text))
         if not m:
             raise ParamError(f"{self.name}: no WHERE {{ to bind parameters in")
-        names = " ".join(f"?{p.name}" for p, _ in bound)
+        names = " ".join(f"?{p.variable}" for p, _ in bound)
         row = " ".join(p.term(v) for p, v in bound)
         block = f"\n  VALUES ({names}) {{ ({row}) }}\n"
         return self.text[: m.end()] + block + self.text[m.end():]
@@ -139,18 +155,32 @@ def strip_comments(text: str) -> str:
 
 
 def parse(text: str, path: str = "<query>") -> StoredQuery:
+    """A stored query from its text; its parameters are the grlc variables of the text, each
+    declared under ``params`` with its type and description (an undeclared or unused one is an error)."""
     header = "\n".join(line[3:] for line in text.splitlines() if line.startswith("#+ "))
     meta = yaml.safe_load(header) if header.strip() else {}
     name = meta.get("name") or Path(path).stem
-    summary = meta.get("summary") or {}
-    if isinstance(summary, str):
-        summary = {"en": summary}
+    summary = {"en": str(meta.get("summary") or ""), "zh": str(meta.get("summary_zh") or "")}
+    defaults = {k: v for d in meta.get("defaults", []) or [] for k, v in d.items()}
     params = tuple(
-        Param(p["name"], p.get("type", "string"), p.get("default"), tuple(map(str, p.get("enum", p.get("allowed", ())) or ())),
-              p.get("description", ""))
+        Param(p["name"], p.get("type", "string"), _default(p.get("type", "string"), defaults.get(p["name"])),
+              tuple(map(str, p.get("enum", p.get("allowed", ())) or ())), p.get("description", ""))
         for p in meta.get("params", []) or []
     )
+    used = set(_GRLC_VARIABLE.findall(text))  # as grlc reads them: in the header and comments too
+    declared = {p.variable for p in params}
+    if used != declared:
+        raise ValueError(f"{path}: parameter variables {sorted(used)} in the query, {sorted(declared)} declared under params "
+                         "(a parameter of name N and type T is the variable ?__N with grlc's suffix for T)")
     return StoredQuery(name, summary, tuple(meta.get("tags", []) or []), params, text, str(path), meta)
+
+
+def _default(type_: str, value: Any) -> Any:
+    """A default as kg takes it: grlc's defaults name a concept by its IRI, kg by its local name."""
+    if value is None or not type_.startswith("concept:"):
+        return value
+    scheme = lexicon.SCHEMES[type_.split(":", 1)[1]]
+    return str(value).removeprefix(str(scheme)) if str(value).startswith(str(scheme)) else value
 
 
 @cache
