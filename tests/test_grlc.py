@@ -29,6 +29,7 @@ REQUESTS = [
     ("bodies-by-mechanism", {"mechanism": "livelihood-project-voting"}),
     ("body-mechanism-edges", {"modality": "planned"}),
     ("enforcement-inspections", {"modality": "reported"}),
+    ("yearly-counts", {"body": "绛县人大常委会", "measure": "deputy-suggestion", "modality": "reported"}),
     *((name, {}) for name, q in sorted(queries.stored().items()) if not q.params),
 ]
 

@@ -1,0 +1,96 @@
+"""The build's summaries (kg.derived): their values and evidence on the seeds, and the same summaries
+after adding, editing and deleting reports as a fresh build gives."""
+
+from __future__ import annotations
+
+import shutil
+
+from conftest import SEEDS
+
+import kg
+from kg.build import build
+from kg.derived import graph_of, is_derived
+
+JIANG = "绛县人大常委会"
+JIANG_IRI = "https://w3id.org/npc-kg/id/body/140826-standing-committee"
+# a second report of the same body, written for this test: another year, one count of a measure the seed also has
+LATER = ("绛县人大常委会工作报告\n——2025年1月10日在绛县第十七届人民代表大会第五次会议上\n\n"
+         "2024年，县人大常委会召开主任会议15次，组织代表视察调研活动6次。试点推行民生实事项目人大代表票决制。\n")
+
+
+def _rows(g, name, **params):
+    return [{k: r[k] for k in r if k != "body_zh"} for r in g.rows(name, **params).rows]
+
+
+def test_a_bodys_yearly_counts_on_the_seeds(built):
+    rows = {(r["year"], r["measure"], r["unit"]): r for r in _rows(built, "yearly-counts", body=JIANG)}
+    meetings = rows[2023, "council-of-chairpersons-meeting", "次"]
+    assert (meetings["value"], meetings["bound"], meetings["value_count"], meetings["fact_count"]) == (14, "exact", 1, 1)
+    assert "主任会议14次" in meetings["example"]
+    # two sentences count enforcement inspections, one in 部 (laws) and one in 项 (items): two cells, never one sum
+    assert rows[2023, "enforcement-inspection", "部"]["value"] == 6
+    assert "等6部法律法规的执法检查" in rows[2023, "enforcement-inspection", "部"]["example"]
+    assert rows[2023, "enforcement-inspection", "项"]["value"] == 6
+
+
+def test_a_bodys_practice_of_a_mechanism_on_the_seeds(built):
+    rows = {r["mechanism"]: r for r in _rows(built, "mechanisms-of-body", body="会东县人大常委会")}
+    voting = rows["livelihood-project-voting"]
+    assert (voting["stages"], voting["first_year"], voting["last_year"], voting["evidence_count"]) == ("pilot", 2020, 2020, 2)
+    edges = [r for r in built.rows("body-mechanism-edges").rows
+             if r["body_zh"] == "会东县人大常委会" and r["mechanism"] == "livelihood-project-voting"]
+    assert [(e["stages"], e["years"], e["evidence_count"]) for e in edges] == [("pilot", "2020", 2)]
+    assert edges[0]["example"].startswith("在嘎吉镇、野租乡试点开展民生实事项目人大代表票决试点工作")
+
+
+def test_every_summary_names_the_facts_it_sums_up(built):
+    """factCount is the number of prov:wasDerivedFrom links, and every one of them is a fact of the body."""
+    bad = built.rows("""PREFIX npc: <https://w3id.org/npc-kg/ontology#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?x WHERE {
+  ?x npc:factCount ?n ; npc:body ?b .
+  { SELECT ?x (COUNT(DISTINCT ?f) AS ?m) WHERE { ?x prov:wasDerivedFrom ?f . ?f npc:body ?fb . ?x npc:body ?fb } GROUP BY ?x }
+  FILTER (?n != ?m)
+}""")
+    assert len(bad) == 0
+    graphs = [g for g in built.store.graphs() if is_derived(g)]
+    assert graphs and graph_of(JIANG_IRI) in graphs
+
+
+def _derived(g) -> dict[str, list[str]]:
+    return {iri: sorted(g.store.dump_graph(iri).decode().splitlines()) for iri in g.store.graphs() if is_derived(iri)}
+
+
+def test_summaries_follow_reports_added_edited_and_deleted(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(SEEDS / "004_73afdd1df5b9533d.txt", src / "a.txt")
+    shutil.copy(SEEDS / "002_58dfcc973063ed19.txt", src / "other.txt")
+    build([src], tmp_path / "out")
+
+    (src / "b.txt").write_text(LATER, encoding="utf-8")  # added: the body's summaries take in its second report
+    build([src], tmp_path / "out")
+    g = kg.open(tmp_path / "out")
+    meetings = {r["year"]: r["value"] for r in _rows(g, "yearly-counts", body=JIANG, measure="council-of-chairpersons-meeting")}
+    assert meetings == {2023: 14, 2024: 15}
+    voting = {r["mechanism"]: r for r in _rows(g, "mechanisms-of-body", body=JIANG)}["livelihood-project-voting"]
+    assert (voting["first_year"], voting["last_year"]) == (2024, 2024)
+    g.close()
+
+    (src / "b.txt").write_text(LATER.replace("2024年，", "2023年，"), encoding="utf-8")  # edited: now it disagrees about 2023
+    build([src], tmp_path / "out")
+    g = kg.open(tmp_path / "out")
+    cell = _rows(g, "yearly-counts", body=JIANG, measure="council-of-chairpersons-meeting")
+    assert [(r["year"], r["value"], r["value_count"], r["fact_count"]) for r in cell] == [(2023, None, 2, 2)]
+    g.close()
+
+    (src / "b.txt").unlink()  # deleted: back to the seed alone, and the other body's graph untouched
+    build([src], tmp_path / "out")
+    fresh_src = tmp_path / "fresh-in"
+    shutil.copytree(src, fresh_src)
+    build([fresh_src], tmp_path / "fresh")
+    g, h = kg.open(tmp_path / "out"), kg.open(tmp_path / "fresh")
+    assert _derived(g) == _derived(h) != {}
+    assert "livelihood-project-voting" not in {r["mechanism"] for r in _rows(g, "mechanisms-of-body", body=JIANG)}
+    g.close()
+    h.close()
