@@ -72,6 +72,13 @@ class KnowledgeGraph:
 
         return table(self.store, name)
 
+    def ask(self, question: str):
+        """A question in people's own words, answered by the stored query it maps to (kg.ask): the
+        answer's ``interpretation`` says which query and parameters, its ``rows`` carry the evidence."""
+        from kg.ask import ask
+
+        return ask(self.store, question)
+
     def check(self) -> list:
         """What does not add up (kg.check): counts of one thing given with different values."""
         from kg.check import check

@@ -310,8 +310,9 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
     files = collect(paths, skipped)
     cache_file = _cache_path(out)
     cache = _read_cache(cache_file)
-    if cache.get("_extractor") != VERSION:
-        cache = {"_extractor": VERSION}
+    extractor = f"{VERSION} lexicon {lexicon.digest()}"  # a new alias in ontology/ is a new extractor
+    if cache.get("_extractor") != extractor:
+        cache = {"_extractor": extractor}
     in_store = {g for g in store.graphs() if is_report_graph(g)}
     stored = in_store & tabled.graphs()  # a report whose table rows are missing is done again
     # bodies whose summaries must be written again; all of them after a build that did not finish

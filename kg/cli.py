@@ -196,6 +196,26 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
 
 
 @app.command()
+def ask(question: Annotated[str, typer.Argument(help="a question in Chinese (simplified or traditional) or English")],
+        timeout: Annotated[float | None, typer.Option("--timeout", help="seconds")] = 60.0,
+        store: StoreOpt = Path("build"), endpoint: EndpointOpt = None) -> None:
+    """Answer a question in your own words: it is mapped by rules to one stored query, printed with its
+    parameters, and each row is printed with its evidence sentence. Exit 1 if no stored query answers it."""
+    from kg import ask as asking
+
+    graph = _open(store, endpoint)
+    try:
+        answer = asking.ask(graph.store, question, timeout=timeout)
+    except asking.Unanswerable as e:
+        typer.echo(f"{e}\nclosest: " + "; ".join(f"{k.query} ({k.label_zh} / {k.label_en})" for k in e.closest))
+        raise typer.Exit(1) from None
+    except StoreError as e:
+        _fail(str(e))
+    typer.echo("-> " + asking.describe(answer.interpretation))
+    typer.echo(asking.render(answer))
+
+
+@app.command()
 def export(fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="RDF syntax")] = ExportFormat.ttl,
            out: Annotated[Path | None, typer.Option("--out", "-o", help="file to write (default: standard output)")] = None,
            store: StoreOpt = Path("build")) -> None:

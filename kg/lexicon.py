@@ -37,6 +37,17 @@ def ontology_graph(folder: Path = ONTOLOGY) -> Graph:
     return turtle_folder(folder)
 
 
+@cache
+def digest(folder: Path = ONTOLOGY) -> str:
+    """The lexicon's Turtle files, hashed: an edit to them (a new alias) makes the next build extract again."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in require(folder, "*.ttl"):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class Concept:
     scheme: str

@@ -170,7 +170,7 @@ def parse(text: str, path: str = "<query>") -> StoredQuery:
     used = set(_GRLC_VARIABLE.findall(text))  # as grlc reads them: in the header and comments too
     declared = {p.variable for p in params}
     if used != declared:
-        raise ValueError(f"{path}: parameter variables {sorted(used)} in the query, {sorted(declared)} declared under params "
+        raise ParamError(f"{path}: parameter variables {sorted(used)} in the query, {sorted(declared)} declared under params "
                          "(a parameter of name N and type T is the variable ?__N with grlc's suffix for T)")
     return StoredQuery(name, summary, tuple(meta.get("tags", []) or []), params, text, str(path), meta)
 

@@ -97,3 +97,13 @@ def test_commands_refuse_to_run_without_their_data(tmp_path):
               "sys.argv = ['kg', 'queries']\nfrom kg.cli import main\nmain()\n")
     got = subprocess.run([sys.executable, "-c", script, str(empty)], capture_output=True, text=True, timeout=120)
     assert got.returncode == 1 and "error: no *.rq in" in got.stderr and "Traceback" not in got.stderr
+
+
+def test_an_edit_to_the_lexicon_makes_the_next_build_extract_again(tmp_path, monkeypatch):
+    """A new alias in ontology/*.ttl changes what is extracted: no report may stay cached from before."""
+    from kg import lexicon
+
+    build([SEEDS / "004_73afdd1df5b9533d.txt"], tmp_path / "out")
+    assert all(f.cached for f in build([SEEDS / "004_73afdd1df5b9533d.txt"], tmp_path / "out").files)
+    monkeypatch.setattr(lexicon, "digest", lambda: "an edited lexicon")
+    assert not any(f.cached for f in build([SEEDS / "004_73afdd1df5b9533d.txt"], tmp_path / "out").files)
