@@ -80,10 +80,17 @@ class KnowledgeGraph:
         return ask(self.store, question)
 
     def check(self) -> list:
-        """What does not add up (kg.check): counts of one thing given with different values."""
+        """What does not add up (kg.check): counts of one thing given with different values, totals
+        against the laws they list, percentages past 100 (from the build's rejected facts)."""
+        import json
+
         from kg.check import check
 
-        return check(self.table("counts"))
+        path = getattr(self.store, "path", None)
+        rejected_file = path.parent / "rejected.jsonl" if path is not None else None
+        rejected = ([json.loads(line) for line in rejected_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+                    if rejected_file is not None and rejected_file.exists() else [])
+        return check(self.table("counts"), self.table("laws"), rejected)
 
     def validate(self, progress=None, engine: str = DEFAULT_ENGINE) -> ValidationReport:
         """SHACL over every report graph in the store (with the entities it names) and every derived

@@ -1,4 +1,5 @@
-"""What does not add up: numbers the reports give for one thing that disagree.
+"""What does not add up: numbers the reports give for one thing that disagree, totals that do not
+match the items they list, and percentages that cannot be.
 
 Each finding names the body, year and measure, the two values and both evidence sentences, so that
 a reader can decide which is right (often neither is wrong: a cumulative and a yearly figure, a
@@ -13,7 +14,13 @@ import pandas as pd
 
 # one report gives one body's count for a year twice, with two values; two reports give it with different
 # values; what a report planned for a year next to what another says was done that year
-KINDS = ("two-values-in-one-report", "reports-disagree", "plan-and-result")
+# a stated total next to the laws the same sentence names (more named than the total, or fewer without 等);
+# a percentage above 100 (kept out of the graph by its shape, listed here from the build's rejected facts);
+# shares of one whole, in one sentence, that add up past 100 %
+KINDS = ("two-values-in-one-report", "reports-disagree", "plan-and-result", "total-and-items", "rate-over-100",
+         "shares-over-100")
+PERCENT_SHAPE = "https://w3id.org/npc-kg/shapes#Percentage"
+SHARE_CUE = "占"  # 占…的比例: a part of one whole
 
 
 @dataclass(frozen=True)
@@ -32,13 +39,15 @@ class Finding:
     measure: str
     unit: str
     first: Evidence
-    second: Evidence
+    second: Evidence | None = None  # a finding about one sentence has one
 
     def text(self) -> str:
-        return (f"{self.kind}: {self.body_zh} {self.year} {self.measure} ({self.unit}): "
-                f"{_number(self.first.value)} vs {_number(self.second.value)}\n"
-                f"    {self.first.report}@{self.first.start}: {_one_line(self.first.quote)}\n"
-                f"    {self.second.report}@{self.second.start}: {_one_line(self.second.quote)}")
+        what = " ".join(str(x) for x in (self.body_zh, self.year or "", self.measure) if x)
+        values = _number(self.first.value) + ("" if self.second is None else f" vs {_number(self.second.value)}")
+        lines = [f"{self.kind}: {what} ({self.unit}): {values}", f"    {self.first.report}@{self.first.start}: {_one_line(self.first.quote)}"]
+        if self.second is not None and (self.second.report, self.second.start) != (self.first.report, self.first.start):
+            lines.append(f"    {self.second.report}@{self.second.start}: {_one_line(self.second.quote)}")
+        return "\n".join(lines)
 
 
 def _one_line(quote: str) -> str:
@@ -46,14 +55,27 @@ def _one_line(quote: str) -> str:
 
 
 def _number(v: float) -> str:
+    if v != v:  # not known (a fact kept out of the graph keeps only its sentence)
+        return "?"
     return str(int(v)) if float(v).is_integer() else str(v)
 
 
-def check(counts: pd.DataFrame) -> list[Finding]:
-    """The findings over the counts table (kg.tables), in a stable order. Counts are "the same" when
-    they share body, year, measure and unit and either are the only such count on each side or have
-    the same measure phrase: a sentence that lists 29个乡级代表站和114个村级联络室 gives two counts of
-    one measure that do not contradict each other."""
+def check(counts: pd.DataFrame, laws: pd.DataFrame | None = None, rejected: list[dict] | None = None) -> list[Finding]:
+    """The findings over the counts and laws tables (kg.tables) and the build's rejected facts, in a
+    stable order."""
+    out = _disagreements(counts)
+    if laws is not None:
+        out += _totals(counts, laws)
+    out += _shares(counts)
+    out += [Finding("rate-over-100", "", 0, r.get("source", ""), "%", Evidence(r["report"].rsplit("/", 1)[-1], float("nan"), r["quote"], 0))
+            for r in rejected or [] if r.get("shape") == PERCENT_SHAPE]
+    return out
+
+
+def _disagreements(counts: pd.DataFrame) -> list[Finding]:
+    """Counts are "the same" when they share body, year, measure and unit and either are the only
+    such count on each side or have the same measure phrase: a sentence that lists 29个乡级代表站和
+    114个村级联络室 gives two counts of one measure that do not contradict each other."""
     c = counts[(counts.bound == "exact") & counts.measure.notna() & counts.year.notna()]
     c = c.sort_values(["report", "start", "id"])
     key = ["body_zh", "year", "measure", "unit"]
@@ -74,6 +96,37 @@ def check(counts: pd.DataFrame) -> list[Finding]:
             done = reported[reported.report != rp]
             out.extend(_finding("plan-and-result", k, a, b) for a, b in _pairs(planned[planned.report == rp], done))
     return out
+
+
+def _totals(counts: pd.DataFrame, laws: pd.DataFrame) -> list[Finding]:
+    """A count of enforcement inspections next to the laws its sentence names for inspection: more
+    laws named than the total, or fewer with no 等 (and others) to say the list is cut short."""
+    inspected = laws[laws.action == "enforcement-inspection"].groupby(["report", "quote"]).law.nunique()
+    c = counts[(counts.measure == "enforcement-inspection") & counts.unit.isin(["部", "项"]) & (counts.bound == "exact")]
+    out = []
+    for _, r in c.sort_values(["report", "start", "id"]).iterrows():
+        named = int(inspected.get((r.report, r.quote), 0))
+        if named and (named > r.value or (named < r.value and "等" not in r.quote)):
+            out.append(Finding("total-and-items", str(r.body_zh), _year(r.year), str(r.measure), str(r.unit),
+                               Evidence(str(r.report), float(r.value), str(r.quote), int(r.start)),
+                               Evidence(str(r.report), float(named), str(r.quote), int(r.start))))
+    return out
+
+
+def _shares(counts: pd.DataFrame) -> list[Finding]:
+    """Percentages in one sentence, each a share (占) of something, that add up past 100."""
+    c = counts[(counts.unit == "%") & counts.measure_zh.astype(str).str.contains(SHARE_CUE, regex=False)]
+    out = []
+    for (report, start), group in c.groupby(["report", "start"], sort=True):
+        if len(group) > 1 and group.value.sum() > 100:
+            r = group.iloc[0]
+            out.append(Finding("shares-over-100", str(r.body_zh), _year(r.year), "shares", "%",
+                               Evidence(str(report), float(group.value.sum()), str(r.quote), int(start))))
+    return out
+
+
+def _year(y: object) -> int:
+    return 0 if pd.isna(y) else int(y)
 
 
 def _pairs(left: pd.DataFrame, right: pd.DataFrame) -> list[tuple[pd.Series, pd.Series]]:

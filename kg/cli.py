@@ -308,7 +308,8 @@ def table_cmd(name: Annotated[TableName, typer.Argument(help="which table")],
 @app.command("check")
 def check_cmd(store: StoreOpt = Path("build")) -> None:
     """What does not add up: one count given two values in a report, two reports that disagree on a
-    body's count for a year, a plan next to its result; each with both evidence sentences. Exit 1
+    body's count for a year, a plan next to its result, a total against the laws its sentence names,
+    a percentage past 100, shares of one whole past 100 %; each with its evidence sentences. Exit 1
     when there are findings."""
     from kg.check import KINDS
 

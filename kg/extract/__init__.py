@@ -13,7 +13,7 @@ from kg.facts import Activity, Count, Fact, Law, Practice
 from kg.report import Report
 
 PIPELINE = ("npc_sentences_v1", "npc_counts_v1", "npc_mechanisms_v1", "npc_laws_v1")
-VERSION = "npc-extract/4"  # bump when facts or graph layout change: it invalidates build caches
+VERSION = "npc-extract/5"  # bump when facts or graph layout change: it invalidates build caches
 
 
 @cache

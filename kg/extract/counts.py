@@ -80,7 +80,7 @@ def _is_count(q: Quantity, text: str, masked: list[tuple[int, int]]) -> bool:
         return False
     if q.bound in ("at_least", "at_most") and re.match(r"[^，,。；;]*?的(?:[，,]|有)", text[q.end:]):
         return False  # 满意率80%以上的有…, 对两次以上…不满意的，…: a threshold or a norm's condition
-    return not (q.unit == "%" and q.value > 100)
+    return True  # a percentage past 100 is kept: its shape keeps it out of the graph, by name, and kg check lists it
 
 
 NORM = re.compile(r"每(?:年|月|季度?|半年|届|位|名|个|人)")

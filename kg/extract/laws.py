@@ -32,7 +32,8 @@ def extract_laws_and_activities(report: Report, sentences: list[Sentence]) -> tu
         s0 = sent.start
         named: list[tuple[int, int, str]] = []
         for m in TITLE.finditer(text):
-            if len(m.group(1)) >= 4 and LAWLIKE.search(m.group(1)):
+            kind = LAWLIKE.search(m.group(1))
+            if kind and kind.start() > 0:  # 《水法》《森林法》 are laws; a bare 《办法》 is no title
                 named.append((m.start(), m.end(), report.written(s0 + m.start(1), s0 + m.end(1))))
         for m in BARE_LIST.finditer(text):
             lead = re.match(r"(?:开展|组织|进行|对|就|围绕)+", m.group(1))
