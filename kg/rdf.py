@@ -7,18 +7,20 @@ report's checksum, the fact kind and its span, so the same input always gives th
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.plugins.stores.memory import SimpleMemory
 
-from kg import lexicon
+from kg import lexicon, sessions
 from kg.extract import VERSION, Extraction
 from kg.facts import Activity, Count, Evidence, Law, Practice
 from kg.places import Place, gazetteer
 from kg.readers import shown
-from kg.report import Report
+from kg.report import Report, simplify
+from kg.sessions import SessionRef
 
 NPC = lexicon.NPC
 ID = Namespace(lexicon.BASE + "id/")
@@ -32,6 +34,7 @@ PREFIXES = {"npc": NPC, "id": ID, "qb": QB, "oa": OA, "schema": SCHEMA, "prov": 
             "dcterms": DCTERMS, "sdmx-dimension": SDMX_DIM, "sdmx-measure": SDMX_MEASURE, "sdmx-attribute": SDMX_ATTR,
             **{k: v for k, v in lexicon.SCHEMES.items()}}
 QUOTE_CONTEXT = 16
+CLAUSE_END = re.compile(r"[，,；;。！？!?\n]")
 PDF_FRAGMENT = URIRef("http://tools.ietf.org/rfc/rfc3778")  # the PDF fragment syntax (page=N), as the Web Annotation model lists it
 COUNTS_DATASET = ID["dataset/counts"]
 
@@ -47,7 +50,7 @@ def is_report_graph(iri: str) -> bool:
     return rest != iri and "/" not in rest and iri not in (ONTOLOGY_GRAPH, ENTITIES_GRAPH)
 
 
-_ENTITY_SUBJECTS = tuple(f"<{ID}{kind}/" for kind in ("place", "body", "law"))
+_ENTITY_SUBJECTS = tuple(f"<{ID}{kind}/" for kind in ("place", "body", "law", "term", "session"))
 
 
 def split_entities(nt: str) -> tuple[str, str]:
@@ -144,6 +147,27 @@ def add_body(g: Graph, body: URIRef, place: Place, body_type: str, label: str) -
     return body
 
 
+def add_session(g: Graph, place: Place, ref: SessionRef, date: str | None = None) -> URIRef:
+    """A session of a place's congress or standing committee, with its term (shared by every report
+    that names it: its IRI is the place, the body, the term and the number)."""
+    import cn2an
+
+    owner = ID[f"body/{place.code}-{ref.key.rsplit('-', 1)[0]}"]
+    term, session = ID[f"term/{place.code}-{ref.key}"], ID[f"session/{place.code}-{ref.key}-{ref.number}"]
+    of = "人大常委会" if ref.standing else "人民代表大会"
+    g.add((term, RDF.type, NPC.Term))
+    g.add((term, NPC.termOf, owner))
+    g.add((term, NPC.termNumber, Literal(ref.term)))
+    g.add((term, SKOS.prefLabel, Literal(f"{place.name}第{cn2an.an2cn(ref.term)}届{of}", lang="zh")))
+    g.add((session, RDF.type, NPC.Session))
+    g.add((session, NPC["term"], term))  # Namespace.term is a method
+    g.add((session, NPC.sessionNumber, Literal(ref.number)))
+    g.add((session, SKOS.prefLabel, Literal(f"{place.name}第{cn2an.an2cn(ref.term)}届{of}第{cn2an.an2cn(ref.number)}次会议", lang="zh")))
+    if date:
+        g.add((session, DCTERMS.date, Literal(date, datatype=XSD.date)))
+    return session
+
+
 def _unit_iri(label: str) -> URIRef:
     for c in lexicon.concepts("unit"):
         if label in c.aliases:
@@ -185,6 +209,7 @@ def report_graph(x: Extraction) -> Graph:
         g.add((body, RDFS.comment, Literal("The report never names the body whose work it presents.", lang="en")))
 
     sentences: set[tuple[int, int, str]] = set()
+    spans: list[tuple[URIRef, int, int]] = []  # each fact's mention: a session named in its clause is the fact's
 
     def evidence(kind: str, ev: Evidence, key: object) -> tuple[URIRef, URIRef]:
         h = _hash(r.checksum, kind, ev.mention_start, ev.mention_end, key)
@@ -214,6 +239,7 @@ def report_graph(x: Extraction) -> Graph:
             g.add((evi, NPC.readByOCR, Literal(True)))
         g.add((fact, PROV.wasDerivedFrom, evi))
         g.add((fact, NPC.body, body))
+        spans.append((fact, ev.mention_start, ev.mention_end))
         return fact, sent
 
     def period(fact: URIRef, item: Count | Practice | Activity | Law) -> None:
@@ -280,6 +306,19 @@ def report_graph(x: Extraction) -> Graph:
         period(fact, item)
         g.add((fact, NPC.modality, modality[item.modality]))
         g.add((fact, NPC.sentence, sent))
+    if r.place is not None:
+        text = simplify(r.text)  # 屆 and 會議 too; the length is kept, so offsets hold
+        delivered = sessions.delivered_at(text, r.place)
+        if delivered is not None:
+            g.add((rep, NPC.deliveredAt, add_session(g, r.place, delivered, r.date)))
+        mentioned = sessions.find(text, r.place)
+        for ref in mentioned:
+            g.add((rep, DCTERMS.references, add_session(g, r.place, ref)))
+        for fact, start, end in spans:
+            for ref in mentioned:
+                between = text[min(end, ref.end):max(start, ref.start)]
+                if not CLAUSE_END.search(between):  # 十七届人大四次会议交办的50件建议: one clause
+                    g.add((fact, NPC.session, add_session(g, r.place, ref)))
     for start, end, section in sentences:
         sent = ID[f"sentence/{r.id}-{start}-{end}"]
         g.add((sent, RDF.type, NPC.Sentence))

@@ -64,6 +64,10 @@ CASES = [
     ("绛县人大这些年的执法检查", "practice-over-years", {"body": "绛县人大常委会", "mechanism": EI}),
     ("When did 会东县人大常委会 start livelihood project voting?", "practice-over-years", {"body": "会东县人大常委会", "mechanism": LPV}),
     ("会东县人大什麼時候開始民生實事項目票決制", "practice-over-years", {"body": "会东县人大常委会", "mechanism": LPV}),
+    # a body's sessions
+    ("绛县人大常委会历次会议", "sessions-of-body", {"body": "绛县人大常委会"}),
+    ("会东县第十七届人大开过哪些会议", "sessions-of-body", {"body": "会东县人大常委会"}),
+    ("Which sessions did 大足区人大常委会 hold?", "sessions-of-body", {"body": "大足区人大常委会"}),
     # a body's mechanisms
     ("会东县人大有哪些机制", "mechanisms-of-body", {"body": "会东县人大常委会"}),
     ("绛县人大常委会采用了什么制度？", "mechanisms-of-body", {"body": "绛县人大常委会"}),
