@@ -114,13 +114,19 @@ class StoredQuery:
         bound = [(p, v) for p, v in bound if v is not None and v != ""]
         if not bound:
             return self.text
-        m = _WHERE.search(strip_comments(self.text))
-        if not m:
+        ends = [m.end() for m in _WHERE.finditer(strip_comments(self.text))]
+        if not ends:
             raise ParamError(f"{self.name}: no WHERE {{ to bind parameters in")
         names = " ".join(f"?{p.variable}" for p, _ in bound)
         row = " ".join(p.term(v) for p, v in bound)
         block = f"\n  VALUES ({names}) {{ ({row}) }}\n"
-        return self.text[: m.end()] + block + self.text[m.end():]
+        # in every group that has a WHERE (a sub-select does not see its parent's values); one row each,
+        # so a group that does not use a parameter is not changed by it
+        out, last = [], 0
+        for end in ends:
+            out += [self.text[last:end], block]
+            last = end
+        return "".join(out) + self.text[last:]
 
 
 # What a SERVICE keyword may hide in: strings, IRIs and comments (in this order at each position).

@@ -29,7 +29,12 @@ REQUESTS = [
     ("bodies-by-mechanism", {"mechanism": "livelihood-project-voting"}),
     ("body-mechanism-edges", {"modality": "planned"}),
     ("enforcement-inspections", {"modality": "reported"}),
-    ("yearly-counts", {"body": "绛县人大常委会", "measure": "deputy-suggestion", "modality": "reported"}),
+    ("yearly-counts", {"body": "绛县人大常委会", "measure": "deputy-suggestion", "modality": "reported", "year": "2023"}),
+    ("counts-by-place", {"measure": "enforcement-inspection", "province": "四川省", "level": "county", "modality": "reported"}),
+    ("counts-by-place", {"measure": "enforcement-inspection", "prefecture": "运城市", "year": "2023", "modality": "reported"}),
+    ("mechanism-pairs", {"mechanism": "deputy-training", "modality": "reported"}),
+    ("practice-over-years", {"body": "会东县人大常委会", "mechanism": "livelihood-project-voting"}),
+    ("sessions-of-body", {"body": "绛县人大常委会"}),
     *((name, {}) for name, q in sorted(queries.stored().items()) if not q.params),
 ]
 
