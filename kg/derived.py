@@ -27,7 +27,7 @@ from rdflib.namespace import PROV, RDF
 from kg.rdf import ID, NPC, SDMX_ATTR, SDMX_DIM, SDMX_MEASURE, decimal_literal, year_literal
 from kg.stores import OxigraphStore, Store
 
-VERSION = "npc-derived/1"  # a build by another version writes every body's summaries again
+VERSION = "npc-derived/2"  # a build by another version writes every body's summaries again
 GRAPHS = str(ID["graph/derived/"])  # + the body's local name
 BODIES = str(ID["body/"])
 BATCH = 400  # bodies per query: a VALUES list the engine turns into index lookups
@@ -126,6 +126,19 @@ def summarise(rows_practices: Iterable[dict], rows_counts: Iterable[dict]) -> di
             g.add((n, PROV.wasDerivedFrom, URIRef(f)))
         return n
 
+    tally: dict[tuple, dict[URIRef, set[str]]] = defaultdict(lambda: defaultdict(set))  # (body, modality) → facts by kind
+    for (b, _, mo), s in practice.items():
+        tally[b, mo][NPC.practiceFacts] |= s.facts
+    for (b, _, _, mo, _), s in counts.items():
+        tally[b, mo][NPC.countFacts] |= s.facts
+    for (b, mo), kinds in tally.items():
+        n = ID[f"summary/tally/{_local(b)}/{_local(mo)}"]
+        g = graphs[graph_of(b)]
+        g.add((n, RDF.type, NPC.FactTally))
+        g.add((n, NPC.body, URIRef(b)))
+        g.add((n, NPC.modality, URIRef(mo)))
+        for prop, facts in kinds.items():
+            g.add((n, prop, Literal(len(facts))))
     for (b, m, mo), s in practice.items():
         g = graphs[graph_of(b)]
         n = node(g, NPC.PracticeSummary, ("practice", b, m, mo), s)

@@ -94,3 +94,17 @@ def test_summaries_follow_reports_added_edited_and_deleted(tmp_path):
     assert "livelihood-project-voting" not in {r["mechanism"] for r in _rows(g, "mechanisms-of-body", body=JIANG)}
     g.close()
     h.close()
+
+
+def test_the_tally_of_a_body_equals_its_facts_counted_directly(built):
+    """planned-vs-reported reads the FactTally nodes; counting the facts themselves gives the same numbers."""
+    tally = {(r["body_zh"], r["kind"], r["modality_id"]): r["facts"] for r in built.rows("planned-vs-reported").rows}
+    assert tally[JIANG, "count", "reported"] == 29 and tally[JIANG, "mechanism", "planned"] == 5
+    direct = built.rows("""PREFIX npc: <https://w3id.org/npc-kg/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?body_zh ?kind ?modality_id (COUNT(DISTINCT ?f) AS ?facts) WHERE {
+  { ?f a npc:Count . BIND("count" AS ?kind) } UNION { ?f a npc:MechanismPractice . BIND("mechanism" AS ?kind) }
+  ?f npc:body ?b ; npc:modality ?mo . ?b skos:prefLabel ?bz .
+  BIND(STR(?bz) AS ?body_zh) BIND(STRAFTER(STR(?mo), "/modality/") AS ?modality_id)
+} GROUP BY ?body_zh ?kind ?modality_id""")
+    assert {(r["body_zh"], r["kind"], r["modality_id"]): r["facts"] for r in direct.rows} == tally
