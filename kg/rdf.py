@@ -168,7 +168,7 @@ def add_session(g: Graph, place: Place, ref: SessionRef, date: str | None = None
     return session
 
 
-def _unit_iri(label: str) -> URIRef:
+def unit_iri(label: str) -> URIRef:
     for c in lexicon.concepts("unit"):
         if label in c.aliases:
             return c.iri
@@ -256,7 +256,7 @@ def report_graph(x: Extraction) -> Graph:
         if c.year:
             g.add((fact, SDMX_DIM.refPeriod, year_literal(c.year)))
         g.add((fact, SDMX_MEASURE.obsValue, decimal_literal(c.value)))
-        g.add((fact, SDMX_ATTR.unitMeasure, _unit_iri(c.unit)))
+        g.add((fact, SDMX_ATTR.unitMeasure, unit_iri(c.unit)))
         g.add((fact, NPC.measurePhrase, Literal(c.measure, lang="zh")))
         if c.measure_id:
             g.add((fact, NPC.measure, lexicon.SCHEMES["measure"][c.measure_id]))

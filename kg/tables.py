@@ -210,6 +210,7 @@ class Writer:
             self.old = dict.fromkeys(TABLES)
         self.new: dict[str, list[tuple[str, list]]] = {t: [] for t in TABLES}
         self.dropped: set[str] = set()
+        self._frames: dict[str, pd.DataFrame] = {}
 
     def _valid(self, store_path: Path) -> bool:
         """Whether the files' rows can be kept for the reports that are not built again: they were
@@ -236,11 +237,9 @@ class Writer:
     def remove(self, graph: str) -> None:
         self.dropped.add(graph)
 
-    def write(self, store_path: Path) -> None:
-        """Write the tables and stamp them with the store they answer for (after the store is closed)."""
-        self.folder.mkdir(exist_ok=True)
-        (self.folder / STAMP).unlink(missing_ok=True)  # until every file is written, they answer for nothing
-        for t in TABLES:
+    def frame(self, t: str) -> pd.DataFrame:
+        """A table as it is after this build: the rows kept from before and the new ones."""
+        if t not in self._frames:
             fresh = pd.DataFrame([[*row, g] for g, rows in self.new[t] for row in rows], columns=[*self.vars[t], GRAPH])
             old = self.old[t]
             if old is not None:
@@ -248,8 +247,16 @@ class Writer:
             order = _shape(t)[1]
             df = typed(fresh).drop_duplicates(subset=self.vars[t])
             df = df.sort_values(order, na_position="first", kind="stable") if order else df
+            self._frames[t] = df.reset_index(drop=True)
+        return self._frames[t]
+
+    def write(self, store_path: Path) -> None:
+        """Write the tables and stamp them with the store they answer for (after the store is closed)."""
+        self.folder.mkdir(exist_ok=True)
+        (self.folder / STAMP).unlink(missing_ok=True)  # until every file is written, they answer for nothing
+        for t in TABLES:
             tmp = self.folder / f"{t}.parquet.tmp"
-            df.reset_index(drop=True).to_parquet(tmp, index=False)
+            self.frame(t).to_parquet(tmp, index=False)
             os.replace(tmp, self.folder / f"{t}.parquet")
         stamp = {"store": settled_fingerprint(store_path), "queries": _queries_digest()}
         tmp = self.folder / f"{STAMP}.tmp"
