@@ -15,8 +15,9 @@ kg="$work/venv/bin/kg"
 "$kg" build --out b -q                      # no path: the seeds inside the package
 "$kg" validate --store b
 "$kg" queries | grep -q piloted-livelihood-voting
-rows=$("$kg" query piloted-livelihood-voting --store b -f csv | tail -n +2 | wc -l)
-[ "$rows" -eq 2 ] || { echo "piloted-livelihood-voting gave $rows rows, not 2"; exit 1; }
+bodies=$("$kg" query piloted-livelihood-voting --store b -f csv | tail -n +2 | cut -d, -f2 | sort -u | wc -l)
+[ "$bodies" -eq 2 ] || { echo "piloted-livelihood-voting named $bodies bodies, not 2"; exit 1; }
+"$kg" ask "哪些人大常委会试点了民生实事项目票决制？" --store b | grep -q "^-> piloted-livelihood-voting"
 "$kg" export -f jsonld -o graph.jsonld --store b
 "$kg" docs -o site >/dev/null
 [ -s graph.jsonld ] && [ -s site/index.html ]
