@@ -41,8 +41,8 @@ class KnowledgeGraph:
 
     >>> import kg
     >>> g = kg.build("seeds/", out="build/doctest")
-    >>> g.query("piloted-livelihood-voting").body_zh.unique().tolist()
-    ['会东县人大常委会', '巴彦淖尔市人大常委会']
+    >>> g.query("piloted-livelihood-voting").columns.tolist()
+    ['body', 'body_zh', 'place', 'year', 'scope', 'quote']
     >>> g.close()
     """
 

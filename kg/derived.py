@@ -25,16 +25,16 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+from rdflib import Literal
+from rdflib.namespace import PROV, RDF
 
 from kg import lexicon
-from kg.rdf import ID, NPC, SDMX_ATTR, SDMX_DIM, SDMX_MEASURE, decimal_literal, unit_iri, year_literal
+from kg.rdf import ID, NPC, SDMX_ATTR, SDMX_DIM, SDMX_MEASURE, decimal_literal, sentence_iri, unit_iri, year_literal
 from kg.stores import OxigraphStore, Store
 
 VERSION = "npc-derived/3"  # a build by another version writes every body's summaries again
 GRAPHS = str(ID["graph/derived/"])  # + the body's local name
 BODIES = str(ID["body/"])
-PROV = "http://www.w3.org/ns/prov#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _BODY_OBJECT = re.compile(f"<{re.escape(str(NPC.body))}> <([^>]*)>")
 
 
@@ -72,18 +72,12 @@ def _local(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _lit(value: Any, datatype: str | None = None, lang: str | None = None) -> str:
-    """An N-Triples literal."""
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{text}"' + (f"@{lang}" if lang else f"^^<{datatype}>" if datatype else "")
+def _lit(value: Any, lang: str | None = None) -> str:
+    """A literal in N-Triples (rdflib escapes it): an int is an xsd:integer."""
+    return Literal(value, lang=lang).n3()
 
 
-def _int(n: int) -> str:
-    return _lit(n, "http://www.w3.org/2001/XMLSchema#integer")
-
-
-def _term(literal: Any) -> str:
-    """An rdflib Literal as N-Triples."""
+def _term(literal: Literal) -> str:
     return literal.n3()
 
 
@@ -98,7 +92,7 @@ def _rows(df: pd.DataFrame, bodies: set[str]) -> Iterator[dict]:
     for r in part.astype(object).where(part.notna(), None).to_dict("records"):
         r["body"] = BODIES + r["body"]
         r["fact"] = str(ID) + r["id"]
-        r["sentence"] = str(ID[f"sentence/{r['report']}-{r['start']}-{r['end']}"])
+        r["sentence"] = str(sentence_iri(r["report"], r["start"], r["end"]))
         yield r
 
 
@@ -128,12 +122,12 @@ def summarise(practices: Iterable[dict], counts: Iterable[dict]) -> dict[str, li
         """A summary's triples so far; its IRI is its key (kind, body, …), so a rebuild gives the same IRIs."""
         n = "<" + str(ID["summary/" + "/".join(_local(str(k)) if k is not None else "-" for k in key)]) + ">"
         out = lines[graph_of(body)]
-        out += [f"{n} <{RDF_TYPE}> <{NPC[kind]}> .", f"{n} <{NPC.body}> <{body}> ."]
+        out += [f"{n} <{RDF.type}> <{NPC[kind]}> .", f"{n} <{NPC.body}> <{body}> ."]
         if s is not None:
-            out += [f"{n} <{NPC.factCount}> {_int(len(s.facts))} .",
-                    f"{n} <{NPC.evidenceCount}> {_int(len(s.sentences))} .",
+            out += [f"{n} <{NPC.factCount}> {_lit(len(s.facts))} .",
+                    f"{n} <{NPC.evidenceCount}> {_lit(len(s.sentences))} .",
                     f"{n} <{NPC.exampleSentence}> <{s.example}> ."]
-            out += [f"{n} <{PROV}wasDerivedFrom> <{f}> ." for f in sorted(s.facts)]
+            out += [f"{n} <{PROV.wasDerivedFrom}> <{f}> ." for f in sorted(s.facts)]
         return out, n
 
     tally: dict[tuple, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # (body, modality) → facts by kind
@@ -144,7 +138,7 @@ def summarise(practices: Iterable[dict], counts: Iterable[dict]) -> dict[str, li
     for (b, mo), kinds in tally.items():
         out, n = node(b, "FactTally", ("tally", b, mo))
         out.append(f"{n} <{NPC.modality}> <{_iri('modality', mo)}> .")
-        out += [f"{n} <{prop}> {_int(len(facts))} ." for prop, facts in sorted(kinds.items())]
+        out += [f"{n} <{prop}> {_lit(len(facts))} ." for prop, facts in sorted(kinds.items())]
     for (b, m, mo), s in practice.items():
         out, n = node(b, "PracticeSummary", ("practice", b, m, mo), s)
         out += [f"{n} <{NPC.mechanism}> <{_iri('mechanism', m)}> .", f"{n} <{NPC.modality}> <{_iri('modality', mo)}> ."]
@@ -165,7 +159,7 @@ def summarise(practices: Iterable[dict], counts: Iterable[dict]) -> dict[str, li
     for (b, m, year, mo, u), s in cells.items():
         out, n = node(b, "CountSummary", ("count", b, m, year, mo, unit_iri(u)), s)
         out += [f"{n} <{NPC.modality}> <{_iri('modality', mo)}> .", f"{n} <{SDMX_ATTR.unitMeasure}> <{unit_iri(u)}> .",
-                f"{n} <{NPC.valueCount}> {_int(len({v for v, _ in s.values}))} ."]
+                f"{n} <{NPC.valueCount}> {_lit(len({v for v, _ in s.values}))} ."]
         if m is not None:
             out.append(f"{n} <{NPC.measure}> <{_iri('measure', m)}> .")
         if year is not None:

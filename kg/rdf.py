@@ -89,6 +89,11 @@ def report_iri(report: Report) -> URIRef:
     return ID[f"report/{report.id}"]
 
 
+def sentence_iri(report_id: str, start: int, end: int) -> URIRef:
+    """A sentence by its report and its offsets in the text the report was read as."""
+    return ID[f"sentence/{report_id}-{start}-{end}"]
+
+
 def place_iri(place: Place) -> URIRef:
     return ID[f"place/{place.code}"]
 
@@ -214,7 +219,7 @@ def report_graph(x: Extraction) -> Graph:
     def evidence(kind: str, ev: Evidence, key: object) -> tuple[URIRef, URIRef]:
         h = _hash(r.checksum, kind, ev.mention_start, ev.mention_end, key)
         fact, evi = ID[f"{kind}/{h}"], ID[f"evidence/{h}"]
-        sent = ID[f"sentence/{r.id}-{ev.start}-{ev.end}"]
+        sent = sentence_iri(r.id, ev.start, ev.end)
         sentences.add((ev.start, ev.end, ev.section))
         pos, quote = ID[f"evidence/{h}-position"], ID[f"evidence/{h}-quote"]
         g.add((evi, RDF.type, OA.SpecificResource))
@@ -320,7 +325,7 @@ def report_graph(x: Extraction) -> Graph:
                 if not CLAUSE_END.search(between):  # 十七届人大四次会议交办的50件建议: one clause
                     g.add((fact, NPC.session, add_session(g, r.place, ref)))
     for start, end, section in sentences:
-        sent = ID[f"sentence/{r.id}-{start}-{end}"]
+        sent = sentence_iri(r.id, start, end)
         g.add((sent, RDF.type, NPC.Sentence))
         g.add((sent, RDF.value, Literal(r.text[start:end], lang="zh")))
         g.add((sent, DCTERMS.isPartOf, rep))
