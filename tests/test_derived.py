@@ -111,3 +111,26 @@ SELECT ?body_zh ?kind ?modality_id (COUNT(DISTINCT ?f) AS ?facts) WHERE {
   BIND(STR(?bz) AS ?body_zh) BIND(STRAFTER(STR(?mo), "/modality/") AS ?modality_id)
 } GROUP BY ?body_zh ?kind ?modality_id""")
     assert {(r["body_zh"], r["kind"], r["modality_id"]): r["facts"] for r in direct.rows} == tally
+
+
+def test_mechanism_pairs_count_the_bodies_that_practise_both(built):
+    """mechanism-pairs reads the MechanismPair nodes; joining every body's practice summaries with each
+    other gives the same counts."""
+    pairs = {(r["mechanism_a"], r["mechanism_b"], r["modality"]): r["bodies"]
+             for r in built.rows("mechanism-pairs", modality=None).rows}
+    direct = built.rows("""PREFIX npc: <https://w3id.org/npc-kg/ontology#>
+SELECT ?a ?b ?modality (COUNT(DISTINCT ?body) AS ?bodies) WHERE {
+  ?x a npc:PracticeSummary ; npc:body ?body ; npc:modality ?mo ; npc:mechanism ?ma .
+  ?y a npc:PracticeSummary ; npc:body ?body ; npc:modality ?mo ; npc:mechanism ?mb .
+  FILTER (STR(?ma) < STR(?mb))
+  BIND(STRAFTER(STR(?ma), "/mechanism/") AS ?a) BIND(STRAFTER(STR(?mb), "/mechanism/") AS ?b)
+  BIND(STRAFTER(STR(?mo), "/modality/") AS ?modality)
+} GROUP BY ?a ?b ?modality""")
+    assert {(r["a"], r["b"], r["modality"]): r["bodies"] for r in direct.rows} == pairs
+    assert len(pairs) > 100
+    top = built.rows("mechanism-pairs").rows[0]
+    assert (top["mechanism_a"], top["mechanism_b"], top["modality"], top["bodies"]) == (
+        "deputy-liaison-station", "deputy-training", "reported", 4)
+    with_voting = built.rows("mechanism-pairs", mechanism="livelihood-project-voting").rows
+    assert {r["mechanism_a"] for r in with_voting} == {"livelihood-project-voting"}
+    assert ("dual-contact", 3) in {(r["mechanism_b"], r["bodies"]) for r in with_voting}
