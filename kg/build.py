@@ -207,8 +207,8 @@ def process(path: str, options: Options = Options()) -> Processed:
                     res.ok, res.error = False, f"{len(v.violations)} SHACL violation(s) of the report itself"
                     res.violations = [str(x) for x in v.violations]
                     return Processed(res)
-            res.triples = len(g)
             nt = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
+            res.triples = nt.count("\n")  # one triple a line (len() of an rdflib graph walks it: 3 % of a worker)
             return Processed(res, nt, tables.answer(nt), report.text)
     except ReadError as e:
         return Processed(FileResult(path, False, error=e.reason, line=e.line))

@@ -11,6 +11,9 @@ from conftest import SEEDS
 import kg
 from kg.build import EXIT_PARTIAL, build
 from kg.export import export
+from kg.extract import extract
+from kg.rdf import report_graph
+from kg.report import read
 from kg.stores import OxigraphStore
 
 
@@ -49,6 +52,8 @@ def test_workers_build_what_one_process_builds(tmp_path, monkeypatch):
     parallel = build([src], tmp_path / "two", jobs=2)
     assert [(f.path, f.ok, f.graph, f.triples) for f in parallel.files] == [(f.path, f.ok, f.graph, f.triples) for f in serial.files]
     assert [f.path.rsplit("/", 1)[-1] for f in parallel.failed] == ["002a_binary.txt"]
+    whole = next(f for f in serial.files if f.ok and not f.rejected)  # no fact kept out: the graph as made
+    assert whole.triples == len(report_graph(extract(read(whole.path)))) > 100
     with OxigraphStore(tmp_path / "one" / "store") as a, OxigraphStore(tmp_path / "two" / "store") as b:
         assert export(a, "nq") == export(b, "nq")
 
