@@ -110,7 +110,7 @@ class OxigraphStore:
 
         g = pyoxigraph.NamedNode(iri)
         if self.store.contains_named_graph(g):
-                self.store.remove_graph(g)
+            self.store.remove_graph(g)
 
     def add_default(self, graph: Graph) -> None:
         import pyoxigraph
