@@ -112,11 +112,6 @@ class OxigraphStore:
         if self.store.contains_named_graph(g):
             self.store.remove_graph(g)
 
-    def add_default(self, graph: Graph) -> None:
-        import pyoxigraph
-
-        self.store.bulk_load(_nt(graph), format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.DefaultGraph())
-
     def query(self, sparql: str, timeout: float | None = None) -> Rows:
         refuse_service(sparql, self.allow_service)
 
