@@ -80,10 +80,6 @@ def _lit(value: Any, lang: str | None = None) -> str:
     return Literal(value, lang=lang).n3()
 
 
-def _term(literal: Literal) -> str:
-    return literal.n3()
-
-
 def _iri(kind: str, local: Any) -> str:
     return str(lexicon.SCHEMES[kind][str(local)])
 
@@ -148,15 +144,15 @@ def summarise(practices: Iterable[dict], counts: Iterable[dict]) -> dict[str, li
         out += [f"{n} <{NPC.stage}> <{_iri('stage', st)}> ." for st in sorted(s.stages)]
         out.append(f"{n} <{NPC.stageList}> {_lit(','.join(sorted(s.stages)))} .")
         if s.years:
-            out += [f"{n} <{NPC.firstYear}> {_term(year_literal(min(s.years)))} .",
-                    f"{n} <{NPC.lastYear}> {_term(year_literal(max(s.years)))} .",
+            out += [f"{n} <{NPC.firstYear}> {year_literal(min(s.years)).n3()} .",
+                    f"{n} <{NPC.lastYear}> {year_literal(max(s.years)).n3()} .",
                     f"{n} <{NPC.yearList}> {_lit(','.join(map(str, sorted(s.years))))} ."]
     for (b, m, mo, st, year), s in yearly.items():
         out, n = node(b, "PracticeYear", ("practice", b, m, mo, st, year), s)
         out += [f"{n} <{NPC.mechanism}> <{_iri('mechanism', m)}> .", f"{n} <{NPC.modality}> <{_iri('modality', mo)}> .",
                 f"{n} <{NPC.stage}> <{_iri('stage', st)}> ."]
         if year is not None:
-            out.append(f"{n} <{NPC.year}> {_term(year_literal(int(year)))} .")
+            out.append(f"{n} <{NPC.year}> {year_literal(int(year)).n3()} .")
         if s.scopes:
             out.append(f"{n} <{NPC.scopeList}> {_lit('、'.join(sorted(s.scopes)), lang='zh')} .")
     for (b, m, year, mo, u), s in cells.items():
@@ -166,10 +162,10 @@ def summarise(practices: Iterable[dict], counts: Iterable[dict]) -> dict[str, li
         if m is not None:
             out.append(f"{n} <{NPC.measure}> <{_iri('measure', m)}> .")
         if year is not None:
-            out.append(f"{n} <{SDMX_DIM.refPeriod}> {_term(year_literal(int(year)))} .")
+            out.append(f"{n} <{SDMX_DIM.refPeriod}> {year_literal(int(year)).n3()} .")
         if len(s.values) == 1:  # counts that disagree give the cell no value: no number is picked for the reader
             (value, bound), = s.values
-            out += [f"{n} <{SDMX_MEASURE.obsValue}> {_term(decimal_literal(value))} .", f"{n} <{NPC.bound}> {_lit(bound)} ."]
+            out += [f"{n} <{SDMX_MEASURE.obsValue}> {decimal_literal(value).n3()} .", f"{n} <{NPC.bound}> {_lit(bound)} ."]
     return lines
 
 

@@ -8,6 +8,7 @@ import shutil
 from conftest import SEEDS
 
 import kg
+from kg import derived
 from kg.build import build
 from kg.derived import graph_of, is_derived
 
@@ -134,3 +135,14 @@ SELECT ?a ?b ?modality (COUNT(DISTINCT ?body) AS ?bodies) WHERE {
     with_voting = built.rows("mechanism-pairs", mechanism="livelihood-project-voting").rows
     assert {r["mechanism_a"] for r in with_voting} == {"livelihood-project-voting"}
     assert ("dual-contact", 3) in {(r["mechanism_b"], r["bodies"]) for r in with_voting}
+
+
+def test_summaries_written_a_few_bodies_at_a_time_are_those_written_at_once(tmp_path, monkeypatch):
+    """The build sums up REFRESH_BODIES bodies at a time (memory); the chunks' seams change nothing."""
+    at_once = kg.build(SEEDS, out=tmp_path / "once")
+    monkeypatch.setattr(derived, "REFRESH_BODIES", 2)  # five bodies: three chunks
+    chunked = kg.build(SEEDS, out=tmp_path / "chunked")
+    assert _derived(chunked) == _derived(at_once) != {}
+    assert len(_derived(at_once)) == 6  # five bodies and the pairs
+    at_once.close()
+    chunked.close()
