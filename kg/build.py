@@ -21,8 +21,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-import pandas as pd
-
 from kg import derived, lexicon, tables
 from kg.extract import VERSION, extract
 from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, is_report_graph, report_graph, report_iri, split_entities, unused_entities
@@ -378,9 +376,8 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
         else:
             for path in todo:
                 done(*process(path, options))
-    practices, counts = tabled.frame("practices"), tabled.frame("counts")
-    everyone = {derived.BODIES + b for b in pd.concat([practices.body, counts.body]).dropna()}
-    derived.refresh(store, derived.all_bodies(store) | everyone if touched is None else touched, practices, counts)
+    tabled.finish()
+    derived.refresh(store, derived.all_bodies(store) | derived.in_tables(tabled.folder) if touched is None else touched, tabled.folder)
     if removed:
         _drop_unused_entities(store)  # after the summaries: a body no report names any more has none left
     store.replace_graph(ONTOLOGY_GRAPH, bind_prefixes(lexicon.ontology_graph()))
@@ -388,7 +385,7 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
         store.optimize()
     store.close()
     cache["_derived"] = derived.VERSION
-    tabled.write(store.path)
+    tabled.stamp(store.path)
     _write_atomic(cache_file, json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))
     dirty.unlink()
     results.sort(key=lambda r: r.path)

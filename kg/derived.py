@@ -23,13 +23,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from rdflib import Literal
 from rdflib.namespace import PROV, RDF
 
-from kg import lexicon
+from kg import lexicon, tables
 from kg.rdf import ID, NPC, SDMX_ATTR, SDMX_DIM, SDMX_MEASURE, decimal_literal, sentence_iri, unit_iri, year_literal
 from kg.stores import OxigraphStore, Store
 
@@ -84,11 +85,9 @@ def _iri(kind: str, local: Any) -> str:
     return str(lexicon.SCHEMES[kind][str(local)])
 
 
-def _rows(df: pd.DataFrame, bodies: set[str]) -> Iterator[dict]:
-    """A table's rows of these bodies, as dicts with None for missing values."""
-    local = {b.removeprefix(BODIES) for b in bodies}
-    part = df[df["body"].isin(local)]
-    for r in part.astype(object).where(part.notna(), None).to_dict("records"):
+def _rows(df: pd.DataFrame) -> Iterator[dict]:
+    """A table's rows as dicts with None for missing values."""
+    for r in df.astype(object).where(df.notna(), None).to_dict("records"):
         r["body"] = BODIES + r["body"]
         r["fact"] = str(ID) + r["id"]
         r["sentence"] = str(sentence_iri(r["report"], r["start"], r["end"]))
@@ -187,19 +186,19 @@ def pairs(practices: pd.DataFrame) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def refresh(store: OxigraphStore, bodies: Iterable[str], practices: pd.DataFrame, counts: pd.DataFrame) -> int:
+def refresh(store: OxigraphStore, bodies: Iterable[str], folder: Path) -> int:
     """Write the derived graphs of these bodies again from their rows of the build's practices and
-    counts tables, and the corpus's mechanism pairs from the whole practices table; a body left with
-    no facts loses its graph. Returns the number of body graphs written."""
+    counts tables (in ``folder``), and the corpus's mechanism pairs from the whole practices table; a
+    body left with no facts loses its graph. Returns the number of body graphs written."""
     bodies = sorted(set(bodies))
     written = 0
     with store.batch() as loader:
         if bodies:
-            loader.replace_graph(PAIRS_GRAPH, pairs(practices))
+            loader.replace_graph(PAIRS_GRAPH, pairs(tables.read(folder, "practices", columns=["body", "modality", "mechanism"])))
         for i in range(0, len(bodies), REFRESH_BODIES):
-            some = set(bodies[i:i + REFRESH_BODIES])
-            graphs = summarise(_rows(practices, some), _rows(counts, some))
-            for b in sorted(some):
+            some = {b.removeprefix(BODIES) for b in bodies[i:i + REFRESH_BODIES]}
+            graphs = summarise(_rows(tables.read(folder, "practices", bodies=some)), _rows(tables.read(folder, "counts", bodies=some)))
+            for b in sorted(bodies[i:i + REFRESH_BODIES]):
                 iri = graph_of(b)
                 if iri in graphs:
                     loader.replace_graph(iri, "\n".join(graphs[iri]) + "\n")
@@ -207,6 +206,11 @@ def refresh(store: OxigraphStore, bodies: Iterable[str], practices: pd.DataFrame
                     loader.remove_graph(iri)
             written += len(graphs)
     return written
+
+
+def in_tables(folder: Path) -> set[str]:
+    """Every body the build's practices and counts tables name."""
+    return {BODIES + b for t in ("practices", "counts") for b in tables.read(folder, t, columns=["body"]).body.dropna()}
 
 
 def bodies_in(store: Store, graph: str) -> set[str]:

@@ -11,9 +11,12 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import time
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -27,6 +30,9 @@ _INTS = ("year", "period_start", "period_end", "start", "end")
 FOLDER = "tables"  # beside the store: build/tables/<name>.parquet
 STAMP = "stamp.json"  # the store and the queries the files answer for
 GRAPH = "_graph"  # the report graph a row comes from: its rows are replaced when it is built again
+DUP = "_dup"  # a row another report has too: kept for when that report goes, read once
+PARTS = ".parts"  # in the tables folder while a build writes: its new rows, a file every PART_ROWS
+PART_ROWS = 50_000
 SCRATCH_REPORTS = 200  # an in-memory store keeps every string it has seen: start a new one now and then
 _REPORT = "urn:npc-kg:tables:report"
 _ORDER_BY = re.compile(r"\bORDER\s+BY\s+((?:\?\w+\s*)+)$", re.IGNORECASE)
@@ -107,10 +113,9 @@ def _built(store: Store, name: str) -> pd.DataFrame | None:
         stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
         if stamp.get("store") != fingerprint(path) or stamp.get("queries") != _queries_digest():
             return None
-        df = pd.read_parquet(folder / f"{name}.parquet")
+        return read(folder, name)
     except (OSError, ValueError):
         return None
-    return df.drop(columns=[GRAPH]).reset_index(drop=True)
 
 
 def _queries_digest() -> str:
@@ -194,23 +199,22 @@ def settled_fingerprint(store_path: str | Path, wait: float = 5.0) -> str:
 
 class Writer:
     """The build's side of the tables: each report's rows (answered by its worker) replace that
-    report's rows in ``build/tables/<name>.parquet``; the files are rewritten once, at the end."""
+    report's rows in ``build/tables/<name>.parquet``. New rows go to part files every
+    PART_ROWS rows, and DuckDB merges them with the rows kept from before (``finish``): at
+    30,000 reports the rows held in memory until the end had passed 10 GB.
+
+    A row two reports share (a body, a law) is kept once for each, with ``_dup`` set on all but
+    one: when one report goes, the row stays for the other."""
 
     def __init__(self, store_path: Path) -> None:
         self.folder = folder_of(store_path)
+        self.parts = self.folder / PARTS
+        shutil.rmtree(self.parts, ignore_errors=True)  # left by a build that was killed
         self.vars = {t: _shape(t)[0] for t in TABLES}
-        self.old: dict[str, pd.DataFrame] = {}
-        valid = self._valid(store_path)
-        for t in TABLES:
-            try:
-                self.old[t] = pd.read_parquet(self.folder / f"{t}.parquet") if valid else None
-            except (OSError, ValueError):
-                self.old[t] = None
-        if any(df is None for df in self.old.values()):
-            self.old = dict.fromkeys(TABLES)
-        self.new: dict[str, list[tuple[str, list]]] = {t: [] for t in TABLES}
+        self.keep = self._valid(store_path) and all((self.folder / f"{t}.parquet").exists() for t in TABLES)
+        self.new: dict[str, list[list]] = {t: [] for t in TABLES}
+        self.pending = self.written = 0
         self.dropped: set[str] = set()
-        self._frames: dict[str, pd.DataFrame] = {}
 
     def _valid(self, store_path: Path) -> bool:
         """Whether the files' rows can be kept for the reports that are not built again: they were
@@ -224,44 +228,81 @@ class Writer:
 
     def graphs(self) -> set[str]:
         """The reports the files hold (every report has its row in the reports table)."""
-        old = self.old["reports"]
-        return set() if old is None else set(old[GRAPH])
+        if not self.keep:
+            return set()
+        try:
+            return set(pd.read_parquet(self.folder / "reports.parquet", columns=[GRAPH])[GRAPH])
+        except (OSError, ValueError, KeyError):
+            self.keep = False
+            return set()
 
     def replace(self, graph: str, answers: dict[str, str]) -> None:
         self.dropped.add(graph)
         for t in TABLES:
-            rows = answers.get(t)
-            if rows:
-                self.new[t].append((graph, json.loads(rows)))
+            rows = json.loads(answers.get(t) or "[]")
+            self.new[t].extend([*row, graph] for row in rows)
+            self.pending += len(rows)
+        if self.pending >= PART_ROWS:
+            self._spill()
 
     def remove(self, graph: str) -> None:
         self.dropped.add(graph)
 
-    def frame(self, t: str) -> pd.DataFrame:
-        """A table as it is after this build: the rows kept from before and the new ones."""
-        if t not in self._frames:
-            fresh = pd.DataFrame([[*row, g] for g, rows in self.new[t] for row in rows], columns=[*self.vars[t], GRAPH])
-            old = self.old[t]
-            if old is not None:
-                fresh = pd.concat([old[~old[GRAPH].isin(self.dropped)], fresh], ignore_index=True)
-            order = _shape(t)[1]
-            df = typed(fresh).drop_duplicates(subset=self.vars[t])
-            df = df.sort_values(order, na_position="first", kind="stable") if order else df
-            self._frames[t] = df.reset_index(drop=True)
-        return self._frames[t]
-
-    def write(self, store_path: Path) -> None:
-        """Write the tables and stamp them with the store they answer for (after the store is closed)."""
-        self.folder.mkdir(exist_ok=True)
-        (self.folder / STAMP).unlink(missing_ok=True)  # until every file is written, they answer for nothing
+    def _spill(self) -> None:
+        self.parts.mkdir(parents=True, exist_ok=True)
         for t in TABLES:
-            tmp = self.folder / f"{t}.parquet.tmp"
-            self.frame(t).to_parquet(tmp, index=False)
-            os.replace(tmp, self.folder / f"{t}.parquet")
+            typed(pd.DataFrame(self.new[t], columns=[*self.vars[t], GRAPH])).to_parquet(
+                self.parts / f"{t}-{self.written:06d}.parquet", index=False)
+        self.new = {t: [] for t in TABLES}
+        self.pending, self.written = 0, self.written + 1
+
+    def finish(self) -> None:
+        """Write each table: the rows kept from before, less the reports built again or gone, and the
+        new ones, in the order of its query. Until the build stamps them, the files answer for nothing."""
+        import duckdb
+
+        self._spill()
+        (self.folder / STAMP).unlink(missing_ok=True)
+        con = duckdb.connect(config={"memory_limit": "1GB", "temp_directory": str(self.parts / "duckdb")})
+        try:
+            con.register("dropped", pd.DataFrame({"g": sorted(self.dropped)}, dtype=object))
+            for t in TABLES:
+                parts = ", ".join(_sql_text(p) for p in sorted(self.parts.glob(f"{t}-*.parquet")))
+                rows = f"SELECT * FROM read_parquet([{parts}])"
+                if self.keep:
+                    rows += (f" UNION ALL BY NAME SELECT * EXCLUDE ({DUP}) FROM read_parquet({_sql_text(self.folder / f'{t}.parquet')})"
+                             f" WHERE {GRAPH} NOT IN (SELECT g FROM dropped)")
+                by = _shape(t)[1]
+                order = ", ".join(f'"{c}" NULLS FIRST' for c in [*by, *(c for c in self.vars[t] if c not in by), GRAPH])
+                same = ", ".join(f'"{c}"' for c in self.vars[t])
+                tmp = self.folder / f"{t}.parquet.tmp"
+                con.execute(f"COPY (SELECT *, row_number() OVER (PARTITION BY {same} ORDER BY {GRAPH}) > 1 AS {DUP}"
+                            f" FROM ({rows}) ORDER BY {order}) TO {_sql_text(tmp)} (FORMAT parquet)")
+                os.replace(tmp, self.folder / f"{t}.parquet")
+        finally:
+            con.close()
+        shutil.rmtree(self.parts, ignore_errors=True)
+
+    def stamp(self, store_path: Path) -> None:
+        """Stamp the files with the store they answer for (after the store is closed)."""
         stamp = {"store": settled_fingerprint(store_path), "queries": _queries_digest()}
         tmp = self.folder / f"{STAMP}.tmp"
         tmp.write_text(json.dumps(stamp), encoding="utf-8")
         os.replace(tmp, self.folder / STAMP)
+
+
+def read(folder: Path, name: str, columns: list[str] | None = None, bodies: Iterable[str] | None = None) -> pd.DataFrame:
+    """A table as the build wrote it, each row once, with analyst dtypes; only some columns, or
+    only the rows of some bodies (local names), when asked."""
+    filters: list[tuple[str, str, Any]] = [(DUP, "==", False)]
+    if bodies is not None:
+        filters.append(("body", "in", sorted(bodies)))
+    df = pd.read_parquet(folder / f"{name}.parquet", columns=columns, filters=filters, dtype_backend="numpy_nullable")
+    return df.drop(columns=[c for c in (GRAPH, DUP) if c in df.columns]).reset_index(drop=True)
+
+
+def _sql_text(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def sql(build: str | Path, query: str) -> pd.DataFrame:
@@ -285,8 +326,8 @@ def sql(build: str | Path, query: str) -> pd.DataFrame:
     con = duckdb.connect()
     try:
         for t in TABLES:
-            path = str(folder / f"{t}.parquet").replace("'", "''")
-            con.execute(f"CREATE VIEW {t} AS SELECT * EXCLUDE ({GRAPH}) FROM read_parquet('{path}')")
+            path = _sql_text(folder / f"{t}.parquet")
+            con.execute(f"CREATE VIEW {t} AS SELECT * EXCLUDE ({GRAPH}, {DUP}) FROM read_parquet({path}) WHERE NOT {DUP}")
         return con.execute(query).df()
     except duckdb.Error as e:
         raise ValueError(f"SQL: {e}") from e
