@@ -324,7 +324,7 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
     todo, results = [], []
     for f in files:
         entry = cache.get(_key(f))
-        if (entry and entry.get("size") == _size(f) and entry.get("mtime") == _mtime(f) and entry.get("graph") in stored
+        if (entry and _stat(f).items() <= entry.items() and entry.get("graph") in stored
                 and text_path(out, entry["graph"]).exists()):
             results.append(FileResult(str(f), True, entry["graph"], checksum=entry["checksum"], triples=entry["triples"],
                                       facts=entry["facts"], cached=True, rejected=entry.get("rejected", [])))
@@ -359,7 +359,7 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
             loader.add_to_graph(ENTITIES_GRAPH, entities)
             tabled.replace(res.graph, rows)
             in_store.add(res.graph)
-            cache[_key(res.path)] = {"size": _size(Path(res.path)), "mtime": _mtime(Path(res.path)), **{
+            cache[_key(res.path)] = {**_stat(res.path), **{
                 k: v for k, v in asdict(res).items() if k in ("graph", "checksum", "triples", "facts", "rejected")}}
         results.append(res)
         if progress:
@@ -435,15 +435,10 @@ def _key(p: str | Path) -> str:
     return os.path.abspath(p)
 
 
-def _size(p: Path) -> int | None:
+def _stat(p: str | Path) -> dict[str, int | None]:
+    """A file's size and modification time: its cache entry holds while both are unchanged."""
     try:
-        return p.stat().st_size
+        st = os.stat(p)
     except OSError:
-        return None
-
-
-def _mtime(p: Path) -> int | None:
-    try:
-        return os.stat(p).st_mtime_ns
-    except OSError:
-        return None
+        return {"size": None, "mtime": None}
+    return {"size": st.st_size, "mtime": st.st_mtime_ns}

@@ -33,6 +33,7 @@ GRAPH = "_graph"  # the report graph a row comes from: its rows are replaced whe
 DUP = "_dup"  # a row another report has too: kept for when that report goes, read once
 PARTS = ".parts"  # in the tables folder while a build writes: its new rows, a file every PART_ROWS
 PART_ROWS = 50_000
+LAYOUT = "npc-tables/2"  # 2: the _dup column
 SCRATCH_REPORTS = 200  # an in-memory store keeps every string it has seen: start a new one now and then
 _REPORT = "urn:npc-kg:tables:report"
 _ORDER_BY = re.compile(r"\bORDER\s+BY\s+((?:\?\w+\s*)+)$", re.IGNORECASE)
@@ -119,9 +120,9 @@ def _built(store: Store, name: str) -> pd.DataFrame | None:
 
 
 def _queries_digest() -> str:
-    """The table queries' texts and the ontology's labels: a change to either makes the build
-    answer every report again."""
-    h = hashlib.sha256(_ontology_nt())
+    """The files' layout, the table queries' texts and the ontology's labels: a change to any makes
+    the build answer every report again."""
+    h = hashlib.sha256(LAYOUT.encode() + _ontology_nt())
     for name in TABLES:
         h.update(queries.get(f"table-{name}").text.encode("utf-8"))
     return h.hexdigest()

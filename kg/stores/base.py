@@ -100,6 +100,12 @@ class Store(Protocol):
     def triple_count(self, graph_iri: str | None = None) -> int: ...
 
 
+def count_triples(store: Store, graph_iri: str | None = None) -> int:
+    """Triples in one named graph, or in all of them (a store's ``triple_count``)."""
+    where = f"GRAPH <{graph_iri}> {{ ?s ?p ?o }}" if graph_iri else "GRAPH ?g { ?s ?p ?o }"
+    return int(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}").rows[0]["n"])
+
+
 def with_timeout(fn, timeout: float | None, what: str = "query"):
     """Run ``fn`` and give up after ``timeout`` seconds with a clear error. Embedded engines have no
     cancel: the abandoned evaluation finishes in a daemon thread, which dies with the process."""

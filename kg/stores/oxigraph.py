@@ -9,7 +9,7 @@ from typing import Any
 from rdflib import Graph
 
 from kg.queries import refuse_service
-from kg.stores.base import QuerySyntaxError, Rows, StoreError, _nt, nt_lines, python_value, with_timeout
+from kg.stores.base import QuerySyntaxError, Rows, StoreError, _nt, count_triples, nt_lines, python_value, with_timeout
 
 
 class BatchLoader:
@@ -154,9 +154,7 @@ class OxigraphStore:
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs())
 
-    def triple_count(self, graph_iri: str | None = None) -> int:
-        where = f"GRAPH <{graph_iri}> {{ ?s ?p ?o }}" if graph_iri else "GRAPH ?g { ?s ?p ?o }"
-        return int(self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}").rows[0]["n"])
+    triple_count = count_triples
 
     def dump(self, fmt: str) -> bytes:
         import pyoxigraph
