@@ -17,7 +17,6 @@ minutes to give every body's facts back, the tables a second.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from rdflib import Literal
 from rdflib.namespace import PROV, RDF, XSD
 
 from kg import lexicon, tables
@@ -77,25 +77,22 @@ def _local(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1]
 
 
-# The summaries are N-Triples written as text: through rdflib's terms, summing up took 1.8 times as long.
+# IRIs and integers of the summaries are written as text (through rdflib's terms, summing up took 1.8
+# times as long); string literals still go through rdflib, the one escaper.
 _P = {name: f"<{NPC[name]}>" for name in (
     "body", "factCount", "evidenceCount", "exampleSentence", "mechanism", "modality", "stage", "stageList", "firstYear",
-    "lastYear", "yearList", "year", "scopeList", "valueCount", "measure", "bound", "bodyCount")} | {
+    "lastYear", "yearList", "year", "scopeList", "valueCount", "measure", "bound", "bodyCount", "practiceFacts", "countFacts")} | {
     "type": f"<{RDF.type}>", "wasDerivedFrom": f"<{PROV.wasDerivedFrom}>", "unitMeasure": f"<{SDMX_ATTR.unitMeasure}>",
     "refPeriod": f"<{SDMX_DIM.refPeriod}>", "obsValue": f"<{SDMX_MEASURE.obsValue}>"}
 
 
-def _text(value: str, lang: str | None = None) -> str:
-    """A string literal: JSON's escapes are N-Triples' (ECHAR and UCHAR)."""
-    return json.dumps(value, ensure_ascii=False) + (f"@{lang}" if lang else "")
+def _lit(value: str, lang: str | None = None) -> str:
+    """A string literal in N-Triples (rdflib escapes it)."""
+    return Literal(value, lang=lang).n3()
 
 
 def _int(n: int) -> str:
     return f'"{n}"^^<{XSD.integer}>'
-
-
-def _year(y: Any) -> str:
-    return year_literal(int(y)).n3()
 
 
 @cache
@@ -154,9 +151,9 @@ def summarise(practices: Iterable[dict], counts: Iterable[dict]) -> dict[str, li
 
     tally: dict[tuple, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # (body, modality) → facts by kind
     for (b, _, mo), s in practice.items():
-        tally[b, mo][f"<{NPC.practiceFacts}>"] |= s.facts
+        tally[b, mo][_P['practiceFacts']] |= s.facts
     for (b, _, _, mo, _), s in cells.items():
-        tally[b, mo][f"<{NPC.countFacts}>"] |= s.facts
+        tally[b, mo][_P['countFacts']] |= s.facts
     for (b, mo), kinds in tally.items():
         out, n = node(b, "FactTally", ("tally", b, mo))
         out.append(f"{n} {_P['modality']} {_iri('modality', mo)} .")
@@ -165,18 +162,18 @@ def summarise(practices: Iterable[dict], counts: Iterable[dict]) -> dict[str, li
         out, n = node(b, "PracticeSummary", ("practice", b, m, mo), s)
         out += [f"{n} {_P['mechanism']} {_iri('mechanism', m)} .", f"{n} {_P['modality']} {_iri('modality', mo)} ."]
         out += [f"{n} {_P['stage']} {_iri('stage', st)} ." for st in sorted(s.stages)]
-        out.append(f"{n} {_P['stageList']} {_text(','.join(sorted(s.stages)))} .")
+        out.append(f"{n} {_P['stageList']} {_lit(','.join(sorted(s.stages)))} .")
         if s.years:
-            out += [f"{n} {_P['firstYear']} {_year(min(s.years))} .", f"{n} {_P['lastYear']} {_year(max(s.years))} .",
-                    f"{n} {_P['yearList']} {_text(','.join(map(str, sorted(s.years))))} ."]
+            out += [f"{n} {_P['firstYear']} {year_literal(min(s.years)).n3()} .", f"{n} {_P['lastYear']} {year_literal(max(s.years)).n3()} .",
+                    f"{n} {_P['yearList']} {_lit(','.join(map(str, sorted(s.years))))} ."]
     for (b, m, mo, st, year), s in yearly.items():
         out, n = node(b, "PracticeYear", ("practice", b, m, mo, st, year), s)
         out += [f"{n} {_P['mechanism']} {_iri('mechanism', m)} .", f"{n} {_P['modality']} {_iri('modality', mo)} .",
                 f"{n} {_P['stage']} {_iri('stage', st)} ."]
         if year is not None:
-            out.append(f"{n} {_P['year']} {_year(year)} .")
+            out.append(f"{n} {_P['year']} {year_literal(int(year)).n3()} .")
         if s.scopes:
-            out.append(f"{n} {_P['scopeList']} {_text('、'.join(sorted(s.scopes)), lang='zh')} .")
+            out.append(f"{n} {_P['scopeList']} {_lit('、'.join(sorted(s.scopes)), lang='zh')} .")
     for (b, m, year, mo, u), s in cells.items():
         out, n = node(b, "CountSummary", ("count", b, m, year, mo, unit_iri(u)), s)
         out += [f"{n} {_P['modality']} {_iri('modality', mo)} .", f"{n} {_P['unitMeasure']} {_unit(u)} .",
@@ -184,10 +181,10 @@ def summarise(practices: Iterable[dict], counts: Iterable[dict]) -> dict[str, li
         if m is not None:
             out.append(f"{n} {_P['measure']} {_iri('measure', m)} .")
         if year is not None:
-            out.append(f"{n} {_P['refPeriod']} {_year(year)} .")
+            out.append(f"{n} {_P['refPeriod']} {year_literal(int(year)).n3()} .")
         if len(s.values) == 1:  # counts that disagree give the cell no value: no number is picked for the reader
             (value, bound), = s.values
-            out += [f"{n} {_P['obsValue']} {decimal_literal(value).n3()} .", f"{n} {_P['bound']} {_text(bound)} ."]
+            out += [f"{n} {_P['obsValue']} {decimal_literal(value).n3()} .", f"{n} {_P['bound']} {_lit(bound)} ."]
     return lines
 
 
