@@ -367,3 +367,23 @@ def _derived(g) -> dict[str, list[str]]:
     from kg.derived import is_derived
 
     return {iri: sorted(g.store.dump_graph(iri).decode().splitlines()) for iri in g.store.graphs() if is_derived(iri)}
+
+
+def test_a_second_build_in_a_new_process_finds_every_report_unchanged_and_tables_answer_from_parquet(tmp_path):
+    """The cache and the tables' stamp are canonical bytes: a new process (another hash seed) keeps them."""
+    import subprocess
+    import sys
+
+    src = _one_seed(tmp_path / "in")
+    shutil.copy(SEEDS / "000_81a1dc411eb54db0.txt", src / "b.txt")
+    outs = []
+    for seed in ("1", "2"):
+        got = subprocess.run([sys.executable, "-m", "kg.cli", "build", str(src), "--out", str(tmp_path / "b")],
+                             capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        outs.append(got.stdout)
+    assert "(0 unchanged" not in outs[0] and "2 unchanged)" in outs[1], outs
+    probe = ("import sys, kg.tables as t; from kg.stores.oxigraph import OxigraphStore as S; "
+             "s = S(sys.argv[1], read_only=True); print(t._built(s, 'counts') is not None)")
+    got = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "b" / "store")], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONHASHSEED": "3"})
+    assert got.stdout.strip() == "True", got.stderr
