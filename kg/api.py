@@ -81,7 +81,8 @@ class KnowledgeGraph:
 
     def check(self) -> list:
         """What does not add up (kg.check): counts of one thing given with different values, totals
-        against the laws they list, percentages past 100 (from the build's rejected facts)."""
+        against the laws they list, percentages past 100 (from the build's rejected facts), reports
+        whose body their text did not decide."""
         import json
 
         from kg.check import check
@@ -90,7 +91,7 @@ class KnowledgeGraph:
         rejected_file = path.parent / "rejected.jsonl" if path is not None else None
         rejected = ([json.loads(line) for line in rejected_file.read_text(encoding="utf-8").splitlines() if line.strip()]
                     if rejected_file is not None and rejected_file.exists() else [])
-        return check(self.table("counts"), self.table("laws"), rejected)
+        return check(self.table("counts"), self.table("laws"), rejected, self.table("reports"))
 
     def validate(self, progress=None, engine: str = DEFAULT_ENGINE) -> ValidationReport:
         """SHACL over every report graph in the store (with the entities it names) and every derived

@@ -17,8 +17,9 @@ import pandas as pd
 # a stated total next to the laws the same sentence names (more named than the total, or fewer without 等);
 # a percentage above 100 (kept out of the graph by its shape, listed here from the build's rejected facts);
 # shares of one whole, in one sentence, that add up past 100 %
+# a report whose body nothing in its text decided (kg.linking abstained): its facts hang on no body
 KINDS = ("two-values-in-one-report", "reports-disagree", "plan-and-result", "total-and-items", "rate-over-100",
-         "shares-over-100")
+         "shares-over-100", "no-body")
 PERCENT_SHAPE = "https://w3id.org/npc-kg/shapes#Percentage"
 SHARE_CUE = "占"  # 占…的比例: a part of one whole
 
@@ -42,6 +43,8 @@ class Finding:
     second: Evidence | None = None  # a finding about one sentence has one
 
     def text(self) -> str:
+        if self.kind == "no-body":
+            return f"no-body: {self.first.report}: nothing in its text decided its body ({_one_line(self.first.quote)})"
         what = " ".join(str(x) for x in (self.body_zh, self.year or "", self.measure) if x)
         values = _number(self.first.value) + ("" if self.second is None else f" vs {_number(self.second.value)}")
         lines = [f"{self.kind}: {what} ({self.unit}): {values}", f"    {self.first.report}@{self.first.start}: {_one_line(self.first.quote)}"]
@@ -60,15 +63,19 @@ def _number(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else str(v)
 
 
-def check(counts: pd.DataFrame, laws: pd.DataFrame | None = None, rejected: list[dict] | None = None) -> list[Finding]:
-    """The findings over the counts and laws tables (kg.tables) and the build's rejected facts, in a
-    stable order."""
+def check(counts: pd.DataFrame, laws: pd.DataFrame | None = None, rejected: list[dict] | None = None,
+          reports: pd.DataFrame | None = None) -> list[Finding]:
+    """The findings over the counts, laws and reports tables (kg.tables) and the build's rejected facts,
+    in a stable order."""
     out = _disagreements(counts)
     if laws is not None:
         out += _totals(counts, laws)
     out += _shares(counts)
     out += [Finding("rate-over-100", "", 0, r.get("source", ""), "%", Evidence(r["report"].rsplit("/", 1)[-1], float("nan"), r["quote"], 0))
             for r in rejected or [] if r.get("shape") == PERCENT_SHAPE]
+    if reports is not None:
+        unnamed = reports[reports.body_zh.isna() | (reports.body_zh == "")].sort_values(["source", "report"])
+        out += [Finding("no-body", "", 0, "", "", Evidence(str(r.source), float("nan"), str(r.title), 0)) for r in unnamed.itertuples()]
     return out
 
 

@@ -309,7 +309,7 @@ def table_cmd(name: Annotated[TableName, typer.Argument(help="which table")],
 def check_cmd(store: StoreOpt = Path("build")) -> None:
     """What does not add up: one count given two values in a report, two reports that disagree on a
     body's count for a year, a plan next to its result, a total against the laws its sentence names,
-    a percentage past 100, shares of one whole past 100 %; each with its evidence sentences. Exit 1
+    a percentage past 100, shares of one whole past 100 %, a report without a body; each with its evidence. Exit 1
     when there are findings."""
     from kg.check import KINDS
 

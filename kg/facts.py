@@ -43,6 +43,18 @@ class Evidence:
         page = report.page(m0)
         return cls(s0, s1, report.text[s0:s1], m0, m1, report.text[m0:m1], sent.section, page, page in report.ocr_pages)
 
+    @classmethod
+    def around(cls, report: Report, start: int, end: int) -> Evidence:
+        """Evidence for a span of the clean text outside any extracted sentence (the mention that
+        decided a report's body): its sentence is the text between the sentence ends around it."""
+        norm = report.norm
+        s0 = max(norm.rfind(c, 0, start) for c in "。！？!?\n") + 1
+        ends = [i for i in (norm.find(c, end) for c in "。！？!?\n") if i >= 0]
+        s1 = min(ends) + 1 if ends else len(norm)
+        while s1 > s0 and norm[s1 - 1] == "\n":
+            s1 -= 1
+        return cls.of(report, Sentence(s0, s1, "", "reported", None), start - s0, end - s0)
+
 
 @dataclass(frozen=True)
 class Count:

@@ -20,7 +20,7 @@ BASE = "https://w3id.org/npc-kg/"
 NPC = Namespace(BASE + "ontology#")
 SCHEMES = {
     name: Namespace(f"{BASE}{name}/")
-    for name in ("mechanism", "measure", "unit", "level", "stage", "modality", "genre", "activity", "formula")
+    for name in ("mechanism", "measure", "unit", "level", "stage", "modality", "genre", "activity", "formula", "linking")
 }
 
 

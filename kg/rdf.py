@@ -17,6 +17,7 @@ from rdflib.plugins.stores.memory import SimpleMemory
 from kg import lexicon, sessions
 from kg.extract import VERSION, Extraction
 from kg.facts import Activity, Count, Evidence, Law, Practice
+from kg.linking import NATIONAL
 from kg.places import Place, gazetteer
 from kg.readers import shown
 from kg.report import Report, simplify
@@ -98,11 +99,14 @@ def place_iri(place: Place) -> URIRef:
     return ID[f"place/{place.code}"]
 
 
+_SUFFIX = {"TownshipPresidium": "presidium", "WorkingBody": "working-committee", "Delegation": "delegation"}
+
+
 def body_iri(report: Report) -> URIRef:
+    """A body with a place is shared by every report that names it; one without is the report's own."""
     if report.place is None:
-        return ID[f"body/unnamed-{report.id}"]
-    suffix = {"TownshipPresidium": "presidium", "WorkingBody": "working-committee"}.get(report.body_type, "standing-committee")
-    return ID[f"body/{report.place.code}-{suffix}"]
+        return ID[f"body/{'unplaced' if report.body else 'unnamed'}-{report.id}"]
+    return ID[f"body/{report.place.code}-{_SUFFIX.get(report.body_type, 'standing-committee')}"]
 
 
 def _hash(*parts: object) -> str:
@@ -147,6 +151,9 @@ def add_body(g: Graph, body: URIRef, place: Place, body_type: str, label: str) -
     g.add((congress, NPC.level, lexicon.SCHEMES["level"][place.level]))
     if body_type == "WorkingBody" and place.parent:  # a street's committee works for the district's standing committee
         g.add((body, ORG.subOrganizationOf, ID[f"body/{place.parent}-standing-committee"]))
+    elif body_type == "Delegation":  # the place's deputies to the congress above it
+        above = gazetteer().by_code[place.parent] if place.parent else None
+        g.add((body, ORG.subOrganizationOf, ID[f"body/{above.code if above else NATIONAL.code}-congress"]))
     else:
         g.add((body, ORG.subOrganizationOf, congress))
     return body
@@ -180,6 +187,23 @@ def unit_iri(label: str) -> URIRef:
     raise KeyError(label)
 
 
+def _reporting_body(g: Graph, r: Report, rep: URIRef, body: URIRef) -> None:
+    """The body with its place; a body whose name is known and place is not (城关镇: 88 places) keeps
+    its name and no place; a report that never names its body says so."""
+    if r.place is not None:
+        g.add((rep, DCTERMS.spatial, add_place(g, r.place)))
+        add_body(g, body, r.place, r.body_type, r.body or "")
+    elif r.body:
+        g.add((body, RDF.type, NPC.Body))
+        g.add((body, SKOS.prefLabel, Literal(r.body, lang="zh")))
+        g.add((body, RDFS.comment, Literal("The report names this body, but its place is shared by several divisions "
+                                           "or unknown to the gazetteer: no division is guessed.", lang="en")))
+    else:
+        g.add((body, RDF.type, NPC.Body))
+        g.add((body, RDFS.label, Literal("报告未具名的机构", lang="zh")))
+        g.add((body, RDFS.comment, Literal("The report never names the body whose work it presents.", lang="en")))
+
+
 def report_graph(x: Extraction) -> Graph:
     """The named graph of one report (returned as a plain rdflib Graph). Held in rdflib's context-free
     store: the default one sends an event per added triple and indexes contexts a single graph never
@@ -204,14 +228,7 @@ def report_graph(x: Extraction) -> Graph:
     if r.date:
         g.add((rep, DCTERMS.date, Literal(r.date, datatype=XSD.date)))
     g.add((rep, NPC.reportingBody, body))
-
-    if r.place is not None:
-        g.add((rep, DCTERMS.spatial, add_place(g, r.place)))
-        add_body(g, body, r.place, r.body_type, r.body or "")
-    else:
-        g.add((body, RDF.type, NPC.Body))
-        g.add((body, RDFS.label, Literal("报告未具名的机构", lang="zh")))
-        g.add((body, RDFS.comment, Literal("The report never names the body whose work it presents.", lang="en")))
+    _reporting_body(g, r, rep, body)
 
     sentences: set[tuple[int, int, str]] = set()
     spans: list[tuple[URIRef, int, int]] = []  # each fact's mention: a session named in its clause is the fact's
@@ -252,6 +269,13 @@ def report_graph(x: Extraction) -> Graph:
             g.add((fact, NPC.periodStart, year_literal(item.period[0])))
             g.add((fact, NPC.periodEnd, year_literal(item.period[1])))
 
+    if r.body_link is not None:  # how the body was found: the rule and the sentence it read
+        link = r.body_link
+        node, sent = evidence("body-link", Evidence.around(r, link.start, link.end), link.rule)
+        g.add((rep, NPC.bodyLink, node))
+        g.add((node, RDF.type, NPC.BodyLink))
+        g.add((node, NPC.linkingRule, lexicon.SCHEMES["linking"][link.rule]))
+        g.add((node, NPC.sentence, sent))
     modality = lexicon.SCHEMES["modality"]
     for c in x.counts:
         fact, sent = evidence("count", c.evidence, (c.value, c.unit))

@@ -20,12 +20,9 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 
-from kg import lexicon, readers
+from kg import lexicon, linking, readers
 from kg.places import Place, gazetteer
 from kg.readers import MAX_BYTES, Read, ReadError, web
-
-NATIONAL = Place("000000", "中华人民共和国", "national", "")
-
 
 # ---------------------------------------------------------------- normalisation
 
@@ -140,6 +137,7 @@ class Report:
     title: str = ""
     body: str | None = None  # e.g. 安吉县人大常委会; None when the text never names it
     body_type: str = "StandingCommittee"
+    body_link: linking.Link | None = None  # how the body was found (kg.linking): rule and span of ``norm``
     place: Place | None = None
     years: list[int] = field(default_factory=list)
     date: str | None = None
@@ -231,15 +229,9 @@ def _residue_spans(norm: str) -> list[tuple[int, int]]:
 
 # ---------------------------------------------------------------- metadata
 
-_ANCHOR = re.compile(r"人民代表大会常务委员会|人大常委会|人民代表大会|人大主席团|人大工作委员会|人大工委|人大")
-_ORDINAL = re.compile(r"(?:第?[一二三四五六七八九十百\d]+届)$")
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?!\d{1,2}月|[一二三四五六七八九十]{1,2}月)")
 _DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _PUBLISHED = re.compile(r"((?:19|20)\d\d)-(\d\d)-(\d\d)")
-_ANAPHORA_LEVEL = {"县": "county", "区": "county", "旗": "county", "市": "prefecture", "州": "prefecture", "盟": "prefecture",
-                   "省": "province", "自治区": "province", "乡": "township", "镇": "township"}
-_PASSING = ("列席", "参加", "配合", "赴", "向", "被", "协助", "邀请", "受")
-_WORKING = ("人大工作委员会", "人大工委")  # a street's working committee of the district congress
 
 
 def _later_year_heading(heading: str, year: int) -> bool:
@@ -259,163 +251,51 @@ def _lines(norm: str) -> list[tuple[int, str]]:
     return out
 
 
-def body_mentions(norm: str) -> list[tuple[int, int, Place, str]]:
-    """(start, end, place, anchor) for every congress body named with a place: 安吉县人民代表大会常务委员会,
-    渝中区十七届人大常委会, 全国人大常委会."""
-    gaz = gazetteer()
-    out = []
-    for m in _ANCHOR.finditer(norm):
-        before = norm[max(0, m.start() - 16): m.start()]
-        ordinal = _ORDINAL.search(before)
-        if ordinal:
-            before = before[: ordinal.start()]
-        if before.endswith("全国"):
-            out.append((m.start() - 2 - (len(ordinal.group()) if ordinal else 0), m.end(), NATIONAL, m.group()))
-            continue
-        for n in range(min(len(before), 10), 1, -1):
-            name = before[-n:]
-            if name in gaz.by_name and name not in lexicon.labels("level"):
-                place = gaz.lookup(name, norm, ("province", "prefecture", "county", "township"))
-                if place is not None:
-                    start = m.start() - n - (len(ordinal.group()) if ordinal else 0)
-                    out.append((start, m.end(), place, m.group()))
-                break
-    return out
-
-
-def _passing(norm: str, m: tuple[int, int, Place, str]) -> bool:
-    """A body named as the one another acts for or with (列席…, 向…报告), not the reporting body;
-    受…委托 (the body that entrusted the speaker) is the reporting body."""
-    for p in _PASSING:
-        if norm[max(0, m[0] - len(p)): m[0]] == p:
-            return not (p == "受" and norm.startswith("委托", m[1]))
-    return False
-
-
-def _in_title_marks(norm: str, pos: int) -> bool:
-    """Inside 《…》 a law's title names no body (《中华人民共和国全国人民代表大会组织法》); a
-    report's title does (《XX县人民代表大会常务委员会工作报告》)."""
-    opened = norm.rfind("《", 0, pos)
-    if opened <= norm.rfind("》", 0, pos):
-        return False
-    closed = norm.find("》", pos)
-    return "报告" not in norm[opened: closed if closed >= 0 else pos]
-
-
-_COUNTY_SHORT = re.compile(r"(?<=..)(?:县|区|市|旗)$")
-ANAPHORA_SCAN = 20_000  # characters read for the place an anaphora points to: the place is named early
-
-
-@cache
-def _names_at(level: str) -> dict[str, list[Place]]:
-    """Full and short names of every place of a level (远安县 and 远安), for one pass over a text."""
-    out: dict[str, list[Place]] = {}
-    for place in gazetteer().at_level(level):
-        for name in {place.name, place.short, _COUNTY_SHORT.sub("", place.name)}:
-            if len(name) >= 3 or (len(name) == 2 and name != place.name):  # 和县 in 和县级: a 2-character full name is too often a word
-                if name not in lexicon.labels("level"):
-                    out.setdefault(name, []).append(place)
-    return out
-
-
-def _by_anaphora(norm: str, levels: list[str]) -> Place | None:
-    """县人大常委会 with no county named beside it: the place of that level the text names most
-    often, by full or short name (远安县 written 远安). One pass of dictionary look-ups over the
-    start of the text, linear in its length."""
-    text = re.sub(r"《[^《》\n]*》|中华人民共和国", "", norm[:ANAPHORA_SCAN])  # …法 and the country name no place of the report
-    for level in levels:
-        names = _names_at(level)
-        seen: dict[str, list[int]] = {}
-        for i in range(len(text)):
-            for n in range(2, 11):
-                if text[i: i + n] in names:
-                    seen.setdefault(text[i: i + n], []).append(i)
-        if seen:
-            name = max(seen, key=lambda k: (len(seen[k]), -seen[k][0], len(k)))
-            return names[name][0] if len(names[name]) == 1 else gazetteer().lookup(name, norm, (level,)) or names[name][0]
-    return None
-
-
 def detect_metadata(r: Report) -> None:
-    norm = r.norm
-    lines = [(pos, ln.strip()) for pos, ln in _lines(norm) if ln.strip() and not r.is_ignored(pos, pos + max(1, len(ln)))]
+    """Title, genre, body, date, years and where the plans begin, from the text itself."""
+    lines = [(pos, ln.strip()) for pos, ln in _lines(r.norm) if ln.strip() and not r.is_ignored(pos, pos + max(1, len(ln)))]
     if not lines:
         return
-    given = {pos: r.text[slice(*r.given(pos, pos + len(norm[pos:].split("\n", 1)[0])))].strip() for pos, _ in lines[:2]}
+    r.title = _title(r, lines)
+    last = lines[min(3, len(lines) - 1)]
+    head_end = last[0] + len(last[1])
+    r.genre = _genre(r.title, r.norm)
+    r.body_link = linking.link(r.norm, head_end, r.is_ignored)
+    if r.body_link is not None:
+        r.place, r.body_type, r.body = r.body_link.place, r.body_link.body_type, r.body_link.name
+    date = _DATE.search(r.norm[:head_end])  # "(2024年2月21日在…会议上)" in the head, or a page's publication stamp
+    if date:
+        r.date = f"{int(date[1]):04d}-{int(date[2]):02d}-{int(date[3]):02d}"
+    elif pub := _PUBLISHED.search(r.norm[:head_end + 200]):
+        r.date = f"{pub[1]}-{pub[2]}-{pub[3]}"
+    _years_and_plans(r, lines, date)
+
+
+def _title(r: Report, lines: list[tuple[int, str]]) -> str:
+    given = {pos: r.text[slice(*r.given(pos, pos + len(r.norm[pos:].split("\n", 1)[0])))].strip() for pos, _ in lines[:2]}
     title = given[lines[0][0]]
     if len(lines) > 1 and re.match(r"^[—-]{1,2}|^[（(]", lines[1][1]) and not _DATE.search(lines[1][1]):
         title += given[lines[1][0]]
-    r.title = title.strip("《》 ")
-    head_end = lines[min(3, len(lines) - 1)][0] + len(lines[min(3, len(lines) - 1)][1])
-    head = norm[:head_end]
+    return title.strip("《》 ")
 
-    # genre: cues from the genre scheme in the title, then bylines and forms of address in the text
+
+def _genre(title: str, norm: str) -> str:
+    """Cues from the genre scheme in the title, then bylines and forms of address in the text."""
     cues = {c.id: c.aliases for c in lexicon.concepts("genre")}
-    if any(a in r.title for a in cues["feature-article"]):
-        r.genre = "feature-article"
-    elif any(a in r.title for a in cues["summary"]):
-        r.genre = "summary"
-    elif "工作报告" in r.title:
-        r.genre = "work-report"
-    elif re.search(r"[（(]?(?:作者|记者|通讯员)[:：\s]", norm):
-        r.genre = "feature-article"
-    elif "各位代表" in norm:
-        r.genre = "work-report"
-    else:
-        r.genre = "summary"
+    if any(a in title for a in cues["feature-article"]):
+        return "feature-article"
+    if any(a in title for a in cues["summary"]):
+        return "summary"
+    if "工作报告" in title:
+        return "work-report"
+    if re.search(r"[（(]?(?:作者|记者|通讯员)[:：\s]", norm):
+        return "feature-article"
+    return "work-report" if "各位代表" in norm else "summary"
 
-    # the reporting body: named with a place in the head, else the most frequent subject of
-    # the text whose level agrees with the anaphora the text uses (县人大常委会 → county)
-    mentions = [m for m in body_mentions(norm)
-                if not _passing(norm, m) and not r.is_ignored(m[0], m[1]) and not _in_title_marks(norm, m[0])]
-    in_head = [m for m in mentions if m[0] < head_end]
-    chosen = None
-    if in_head:
-        chosen = in_head[0]
-    else:
-        votes: dict[str, int] = {}
-        for m in re.finditer(r"(自治区|[县区旗市州盟省乡镇])(?:人大常委会|人民代表大会常务委员会|人大)", norm):
-            if r.is_ignored(m.start(), m.end()) or (m.start() > 0 and "\u4e00" <= norm[m.start() - 1] <= "\u9fff"
-                                                     and norm[m.start() - 1] not in "全本该我"):
-                continue  # 远安县人大常委会 is a mention, not the anaphora 县人大常委会
-            lvl = _ANAPHORA_LEVEL[m.group(1)]
-            votes[lvl] = votes.get(lvl, 0) + 1
-            if m.group(1) == "市":  # 北京市, 重庆市 …: a city that is a province
-                votes["province"] = votes.get("province", 0) + 1
 
-        def rank(m: tuple[int, int, Place, str]) -> tuple[int, int, int]:
-            same = sum(1 for x in mentions if x[2].code == m[2].code)
-            return (votes.get(m[2].level, 0) > 0, same, -m[0])
-
-        if mentions:
-            chosen = max(mentions, key=rank)
-        if votes and chosen is None:
-            levels = sorted(votes, key=lambda lv: (-votes[lv], lv))
-            place = _by_anaphora(norm, [lv for lv in levels if lv != "province"] or levels)
-            if place is not None:
-                chosen = (0, 0, place, "人大常委会")
-    if chosen:
-        place, anchor = chosen[2], chosen[3]
-        r.place = place
-        if anchor in _WORKING:
-            r.body_type, r.body = "WorkingBody", f"{place.name}人大工委"
-        elif place.level == "township" or anchor == "人大主席团":
-            r.body_type, r.body = "TownshipPresidium", f"{place.name}人大主席团"
-        elif place.level == "national":
-            r.body = "全国人大常委会"
-        else:
-            r.body = f"{place.name}人大常委会"
-
-    # date: "(2024年2月21日在…会议上)" in the head, or a page's publication stamp
-    date = _DATE.search(head)
-    if date:
-        r.date = f"{int(date[1]):04d}-{int(date[2]):02d}-{int(date[3]):02d}"
-    else:
-        pub = _PUBLISHED.search(norm[:head_end + 200])
-        if pub:
-            r.date = f"{pub[1]}-{pub[2]}-{pub[3]}"
-
-    # plans part: a heading from the modality:planned scheme, or a heading that is a later year
+def _years_and_plans(r: Report, lines: list[tuple[int, str]], date: re.Match[str] | None) -> None:
+    """The years of work covered, and where the plans part begins: a heading from the
+    modality:planned scheme, or a heading that is a later year."""
     planned_heads = lexicon.concept("modality", "planned").aliases
     year_in_head = None
     for _, line in lines[:6]:
@@ -438,7 +318,7 @@ def detect_metadata(r: Report) -> None:
             r.plan_start = pos
             break
     if not r.years:
-        reported = norm[: r.plan_start] if r.plan_start else norm
+        reported = r.norm[: r.plan_start] if r.plan_start else r.norm
         found = [int(y[1]) for y in _YEAR.finditer(reported)]
         para = re.search(r"(?:^|\n)\s*((?:19|20)\d\d)年[，,]", reported)
         if para:
@@ -449,7 +329,6 @@ def detect_metadata(r: Report) -> None:
 
 def report_json(r: Report) -> dict[str, object]:
     """The ``report`` line of ``kg extract --format jsonl``."""
-    from kg.places import gazetteer
 
     chain = gazetteer().chain(r.place) if r.place and r.place.level != "national" else []
     by_level = {p.level: p.name for p in chain}
