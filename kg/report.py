@@ -337,4 +337,13 @@ def report_json(r: Report) -> dict[str, object]:
             "place_code": r.place.code if r.place else None, "years": r.years, "title": r.title, "genre": r.genre,
             "date": r.date, "source": Path(r.path).name, "encoding": r.encoding, "checksum": r.checksum,
             "format": r.media_type, "url": r.url, "pages": len(r.pages) or None, "ocr_pages": r.ocr_pages,
-            "unread_pages": r.unread_pages}
+            "unread_pages": r.unread_pages, "body_rule": r.body_link.rule if r.body_link else None,
+            "body_evidence": _body_evidence(r)}
+
+
+def _body_evidence(r: Report) -> dict[str, object] | None:
+    """The span of the text as given that decided the body (kg.linking)."""
+    if r.body_link is None:
+        return None
+    start, end = r.given(r.body_link.start, r.body_link.end)
+    return {"start": start, "end": end, "mention": r.text[start:end]}
