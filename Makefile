@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 GRLC := .venv-grlc/.installed
 export MPLCONFIGDIR := $(CURDIR)/build/.matplotlib
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test install lint bench clean quality
 
 $(STAMP): pyproject.toml
 	@# Debian's packages, when missing: LibreOffice reads Word 97-2003 .doc reports (kg.readers.word);
@@ -39,6 +39,10 @@ test: $(STAMP) $(GRLC)
 	$(BIN)/ruff check kg tests bench scripts
 	$(BIN)/pytest
 	scripts/check-wheel.sh
+	$(BIN)/python scripts/quality.py   # the dev passages (../shared/dev-passages) above quality-floor.json
+
+quality: $(STAMP)
+	$(BIN)/python scripts/quality.py --groups
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
