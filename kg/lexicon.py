@@ -100,7 +100,9 @@ def concept(scheme: str, local: str) -> Concept:
     raise KeyError(f"{scheme}:{local}")
 
 
-GAP = r"[^，,。；;：:！？!?\n]{0,12}?"  # what "…" in a gapped label stands for: a few characters of the same clause
+# what "…" in a gapped label stands for: a few characters of the same clause, a title in 《》 counting as one
+# (检查《中华人民共和国企业国有资产法》实施情况)
+GAP = r"(?:《[^《》\n]{1,60}》|[^，,。；;：:！？!?\n《]){0,12}?"
 
 
 @dataclass(frozen=True)

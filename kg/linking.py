@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
-from kg import lexicon
+from kg import lexicon, segment
 from kg.places import Place, gazetteer
 
 NATIONAL = Place("000000", "中华人民共和国", "national", "")
@@ -149,7 +149,7 @@ def mentions(norm: str) -> list[Mention]:
 def _unknown_township(before: str) -> str | None:
     """A street or township the gazetteer lacks (new since its data), as the words before a
     working committee or presidium give it: 今年金星街道 → 金星街道 (jieba's words, not a guessed length)."""
-    words = _segmenter().lcut(before, HMM=True)
+    words = segment.words(before, hmm=True)
     if not words:
         return None
     last = words[-1]
@@ -242,25 +242,6 @@ def _names_ending(word: str) -> dict[str, tuple[Place, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-@cache
-def _segmenter():
-    import jieba
-
-    jieba.setLogLevel(60)
-    return jieba
-
-
-def _is_word(text: str, start: int, end: int) -> bool:
-    """Whether a short name stands as a word of its sentence (桐庐 in 桐庐经济), not inside one
-    (和政 in 人大和政府): jieba's segmentation of the span around it (its dictionary ships in its wheel)."""
-    lo, hi = max(0, start - 8), min(len(text), end + 8)
-    bounds, pos = {lo}, lo
-    for tok in _segmenter().lcut(text[lo:hi], HMM=False):
-        pos += len(tok)
-        bounds.add(pos)
-    return start in bounds and end in bounds
-
-
 def by_anaphora(norm: str, votes: Counter[str]) -> Link | None:
     """The body a level word points to: of the places whose names end in that word, the one the text
     names most often (by full or short name), homonyms told apart by their ancestors in the text. One
@@ -274,7 +255,7 @@ def by_anaphora(norm: str, votes: Counter[str]) -> Link | None:
                 if text[i: i + n] in names:
                     seen.setdefault(text[i: i + n], []).append(i)
         for k in [k for k in seen if not any(p.name == k for p in names[k])]:
-            seen[k] = [i for i in seen[k] if _is_word(text, i, i + len(k))]
+            seen[k] = [i for i in seen[k] if segment.is_word(text, i, i + len(k))]
             if not seen[k]:
                 del seen[k]
         if not seen:

@@ -86,19 +86,22 @@ PREFIX_BOUNDS = {"近": "approx", "约": "approx", "大约": "approx", "将近":
                  "不超过": "at_most", "最多": "at_most", "不足": "at_most"}
 SUFFIX_BOUNDS = {"余": "approx", "多": "approx", "以上": "at_least", "左右": "approx", "以下": "at_most", "以内": "at_most"}
 RANGE_SEPS = "至|到|—|–|-|~|～|－"
+IMPLIED_UNIT = "个"
 
 
 @cache
 def _quantity_re() -> re.Pattern[str]:
     units = sorted({a for c in lexicon.concepts("unit") for a in c.aliases}, key=lambda u: (-len(u), u))
     unit_re = "|".join(map(re.escape, units))
+    # 12村6社区, 8县(市): a division counted without a classifier (the classifier 个 is implied)
+    places = "|".join(map(re.escape, sorted(lexicon.labels("level") - {c.label_zh for c in lexicon.concepts("level")}, key=lambda u: (-len(u), u))))
     pre = "|".join(sorted(PREFIX_BOUNDS, key=len, reverse=True))
     suf = "余|多"
     post = "以上|左右|以下|以内"
     return re.compile(
         rf"(?P<pre>{pre})?(?P<pct>百分之(?P<pctnum>{_CHINESE}))?"
         rf"(?(pct)|(?P<num>{_NUM})(?:(?P<sep>{RANGE_SEPS})(?P<num2>{_NUM}))?(?P<suf>{suf})?"
-        rf"(?P<wan>万(?=人次|人|名|户|元|次|件|条))?(?P<unit>{unit_re}))(?P<post>{post})?"
+        rf"(?P<wan>万(?=人次|人|名|户|元|次|件|条))?(?:(?P<unit>{unit_re})|(?P<bare>(?={places}))))(?P<post>{post})?"
     )
 
 
@@ -119,7 +122,9 @@ def find_quantities(text: str) -> list[Quantity]:
                 raw = m.group("num")
                 chinese = not raw[0].translate(FULLWIDTH).isdigit()
                 value = parse_number(raw)
-                unit = m.group("unit").translate(FULLWIDTH)
+                if m.group("bare") is not None and (chinese or m.group("pre") or m.group("suf") or m.group("num2")):
+                    continue  # 四县三区 is a name; a bare count is a plain number
+                unit = m.group("unit").translate(FULLWIDTH) if m.group("unit") else IMPLIED_UNIT
                 if unit == "元" and raw[-1] in CN_BIG_UNITS:  # 11.5亿元: money keeps its unit as written
                     value, unit = parse_number(raw[:-1]), raw[-1] + unit
                 if m.group("wan"):

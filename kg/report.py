@@ -49,9 +49,9 @@ def simplify(text: str) -> str:
 # A pinyin gloss after a character (會(huì)議 on some traditional pages): not part of the text.
 _GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüɑɡ]{1,7}[)）]")
 # Spaces that PDF copies put between characters, numbers and units (召开常委会会议 10 次); two
-# numbers with a space between them (10 20) stay apart.
+# numbers with a space between them (10 20) stay apart, and so do a table's cells (tabs).
 _CJK = "\u4e00-\u9fff，。、；：？！“”‘’（）《》%()"
-_SPACE = re.compile(rf"(?<=[{_CJK}])[ \t\u3000\xa0]+(?=[{_CJK}\d])|(?<=\d)[ \t\u3000\xa0]+(?=[{_CJK}])")
+_SPACE = re.compile(rf"(?<=[{_CJK}])[ \u3000\xa0]+(?=[{_CJK}\d])|(?<=\d)[ \u3000\xa0]+(?=[{_CJK}])")
 _SENTENCE_END = tuple("。！？!?；;：:”」』）)")
 
 

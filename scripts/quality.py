@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,13 +26,13 @@ LOWER_IS_BETTER = ("body_wrong", "plan_as_done")
 
 
 def score(passages: Path, mode: str, exclude: list[str] | None = None) -> dict[str, float]:
-    cmd = [sys.executable, str(passages / "score.py"), "--project", str(ROOT)] + (["--graph"] if mode == "graph" else [])
+    # the scorer as its README runs it: the machine's python3 (its figures depend on whether that has OpenCC)
+    cmd = [shutil.which("python3") or sys.executable, str(passages / "score.py"), "--project", str(ROOT)] + (["--graph"] if mode == "graph" else [])
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write("\n".join(exclude or []))
     if exclude:
         cmd += ["--exclude", f.name]
-    env = {**os.environ, "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     os.unlink(f.name)
     last = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
     m = FIGURES.search(last)

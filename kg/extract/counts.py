@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from kg import lexicon
+from kg import lexicon, segment
 from kg.extract.sentences import time_at
 from kg.facts import Count, Evidence, Sentence
-from kg.numbers import Quantity, find_quantities
+from kg.numbers import Quantity, find_quantities, parse_number, plain
 from kg.report import Report
 
 HARD_STOPS = set("，,。；;：:！!？?\n()（）[]【】")
@@ -58,6 +58,10 @@ LONG = 16  # one longer than this that lists items of one kind, to its last item
 SCOPE_VERB = re.compile(r"(?:开展|试点|推行|推广|实行|先行)")
 SESSION = re.compile(r"^(?:会议|全体会议|全会|大会)")
 NOT_MEASURES = ("方面", "层面", "环节", "阶段", "维度", "领域", "方向")
+LENGTHS = ("公里", "米", "千米")
+SUBCLASS = re.compile(r".{1,4}(?:类|级|档)")  # B类, 省级: a kind of the noun the list's first item names
+LIST_SEPS = ("、", "，", ",", "；", ";")
+LONG_MEASURE = 8  # a measure phrase longer than this is read for its head noun phrase (kg.segment)
 
 
 @cache
@@ -78,6 +82,8 @@ def _is_count(q: Quantity, text: str, masked: list[tuple[int, int]]) -> bool:
         return False
     if q.unit == "个" and after.startswith(NOT_MEASURES):
         return False
+    if q.unit in LENGTHS and after.startswith("处"):
+        return False  # 县城以东17公里处: a position, not a length built
     if q.bound in ("at_least", "at_most") and re.match(r"[^，,。；;]*?的(?:[，,]|有)", text[q.end:]):
         return False  # 满意率80%以上的有…, 对两次以上…不满意的，…: a threshold or a norm's condition
     return True  # a percentage past 100 is kept: its shape keeps it out of the graph, by name, and kg check lists it
@@ -86,10 +92,14 @@ def _is_count(q: Quantity, text: str, masked: list[tuple[int, int]]) -> bool:
 NORM = re.compile(r"每(?:年|月|季度?|半年|届|位|名|个|人)")
 
 
+# 不少于5人, 不低于90%, 不超过3次: the words of a requirement (a task set, a norm's threshold), not of a result
+REQUIREMENT = ("不少于", "不低于", "不超过", "不高于", "不得少于", "不得低于", "不得超过")
+
+
 def _norm(text: str, begin: int, q: Quantity) -> bool:
-    """每年不少于2次, 每位代表年内接待2次以上: a rule's frequency, which states what is to be done
-    (planned), not what was done."""
-    return q.bound in ("at_least", "at_most") and bool(NORM.search(text, begin, q.start))
+    """每年不少于2次, 每位代表年内接待2次以上, 走访群众不少于6户: a rule or a task, which states what
+    is to be done (planned), not what was done."""
+    return q.bound in ("at_least", "at_most") and (bool(NORM.search(text, begin, q.start)) or text.startswith(REQUIREMENT, q.start))
 
 
 def _clause_start(text: str, pos: int, floor: int, count_ends: set[int]) -> int:
@@ -171,6 +181,49 @@ def _names_tail(phrase: str) -> bool:
     return any(len(phrase) - e <= 2 for _, e, _ in lexicon.matcher("measure").finditer_overlapping(phrase))
 
 
+_BARE_CELL = re.compile(r"(?:^|(?<=\t))\s*(\d[\d,]*(?:\.\d+)?)\s*(?=\t|$)")
+
+
+@cache
+def _header_units() -> re.Pattern[str]:
+    units = sorted({a for c in lexicon.concepts("unit") for a in c.aliases if a not in ("%", "％")}, key=lambda u: (-len(u), u))
+    alts = "|".join(map(re.escape, units))
+    return re.compile(rf"[（(]({alts})[）)]|({alts})数$|^(%|％)$|[（(](%|％)[）)]")
+
+
+def table_cells(norm: str, start: int, row: str) -> list[Quantity]:
+    """A number alone in a table cell (a .docx or PDF table read as tab-separated rows), with the unit its
+    column's header gives: 次数 → 次, 数量（件） → 件, 金额（万元） → 万元. The header is the first row
+    of the block of tab-separated lines the row belongs to; its own cells are no counts."""
+    if "\t" not in row:
+        return []
+    block = start
+    while block > 0 and "\t" in norm[norm.rfind("\n", 0, block - 1) + 1: block - 1]:
+        block = norm.rfind("\n", 0, block - 1) + 1
+    if block == start:
+        return []  # the header itself
+    header = norm[block: norm.find("\n", block)].split("\t")
+    out = []
+    for m in _BARE_CELL.finditer(row):
+        column = row.count("\t", 0, m.start())
+        unit = _header_units().search(header[column].strip()) if column < len(header) else None
+        if unit is None:
+            continue
+        try:
+            value = parse_number(m.group(1))
+        except ValueError:
+            continue
+        out.append(Quantity(m.start(1), m.end(1), plain(value), next(g for g in unit.groups() if g), "exact", None, None, False))
+    return out
+
+
+def _head_start(phrase: str, measures: lexicon.AliasMatcher) -> int:
+    """Where the head noun phrase of a clause begins (kg.segment); a verb that a measure's label holds
+    is no cut (任免“一府一委两院”工作人员 keeps 任免)."""
+    head = segment.head_phrase(phrase, [(s, e) for s, e, _ in measures.finditer_overlapping(phrase)])
+    return len(phrase) - len(head) if phrase.endswith(head) else 0
+
+
 def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
     norm, out = report.norm, []
     formula = _formula_re()
@@ -179,11 +232,12 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
     for sent in sentences:
         text = norm[sent.start: sent.end]
         masked = [m.span() for m in formula.finditer(text)]
-        found = find_quantities(text)
-        quantities = [q for q in found if _is_count(q, text, masked)]
+        found = find_quantities(text) + table_cells(norm, sent.start, text)
+        quantities = sorted((q for q in found if _is_count(q, text, masked)), key=lambda q: q.start)
         ends = {q.end for q in found}
         taken_until = 0  # the end of the previous count's mention: phrases do not overlap
         prev: tuple[str, int, int] | None = None  # the previous count's measure and mention span in the sentence
+        prev_concept = None
         for q in quantities:
             begin = max(_clause_start(text, q.start, 0, ends - {q.end}), taken_until)
             raw_before = text[begin: q.start]
@@ -203,6 +257,9 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
                 measure, m_start, m_end = after, q.start, q.end + len(after)
             elif before:
                 measure, m_start, m_end = before, begin + raw_before.find(before[:2]), q.end
+                if len(measure) > LONG_MEASURE:  # a whole clause: the head noun phrase is what is counted
+                    cut = _head_start(measure, measures)
+                    m_start, measure = m_start + cut, measure[cut:]
             elif prev is not None and prev[2] == q.start:
                 measure, m_start, m_end = prev[0], prev[1], q.end  # 5批次61人次
             elif raw_before.rstrip().endswith(("占", "占比")):  # 解决864条，占68%: a share
@@ -213,6 +270,8 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
             else:
                 continue
             concept = measures.best(measure)
+            if concept is None and prev_concept is not None and SUBCLASS.fullmatch(measure) and text[prev[2]: m_start] in LIST_SEPS:
+                concept = prev_concept  # A类建议80件、B类30件: the list's items share its noun
             if concept is not None and concept.units and q.unit not in concept.units:
                 concept = None  # 300名常委会组成人员: persons are no meetings, whatever the phrase names
             if q.chinese and concept is None:  # 两个毫不动摇: a numeral in words counts only a known measure
@@ -226,5 +285,5 @@ def extract_counts(report: Report, sentences: list[Sentence]) -> list[Count]:
                           q.value, q.unit, q.bound, q.low, q.high, "planned" if _norm(text, begin, q) else sent.modality,
                           ev, period)
             out.append(count)
-            prev, taken_until = (measure, m_start, m_end), m_end
+            prev, prev_concept, taken_until = (measure, m_start, m_end), concept, m_end
     return out
