@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from kg import lexicon
+
 
 @cache
 def _jieba():
@@ -13,6 +15,11 @@ def _jieba():
     import jieba.posseg
 
     jieba.setLogLevel(60)
+    for scheme in ("measure", "mechanism", "activity"):  # the lexicon's names are words (组成人员 is no verb and noun)
+        for c in lexicon.concepts(scheme):
+            for alias in c.aliases:
+                if len(alias) >= 2 and not any(ch in alias for ch in " …"):
+                    jieba.add_word(alias, tag="n")
     return jieba
 
 
@@ -91,3 +98,22 @@ def head_phrase(phrase: str, keep: list[tuple[int, int]] | None = None) -> str:
                 head = head.rsplit(sep, 1)[1]
                 break
     return head if len(head) >= 2 and phrase.find(head) >= 0 else phrase
+
+
+_LEAD_BREAKS = {"v", "vd", "vi", "vg", "p", "ul"}  # numerals (四级), adverbs (最满意的) and conjunctions (A和B) stay
+
+
+def lead_phrase(phrase: str, keep: list[tuple[int, int]] | None = None) -> str:
+    """The noun phrase a count counts when it follows the number: up to the first verb or preposition
+    (两个镇探索试行… → 镇; a verb before a noun may be inside a compound: 组成人员).
+    ``keep``: spans (labels of a measure) that are never cut."""
+    out, pos = "", 0
+    toks = _quoted(tagged(phrase))
+    for i, (w, flag, q) in enumerate(toks):
+        named = any(s < pos + len(w) and pos < e for s, e in keep or ())
+        object_follows = i + 1 < len(toks) and toks[i + 1][1].startswith("n")  # 组成人员: a verb inside a compound noun
+        if out and not q and not named and flag in _LEAD_BREAKS and not (flag.startswith("v") and object_follows):
+            break
+        out += w
+        pos += len(w)
+    return out

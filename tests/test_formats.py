@@ -49,7 +49,7 @@ def test_a_pdf_is_read_in_order_without_its_running_header_and_page_numbers(tmp_
     got = _counts(_quotes_hold(r))
     assert got == [("常委会会议", 9, "次", 1), ("议案和报告", 26, "项", 1), ("视察调研活动", 11, "次", 1),
                    ("执法检查", 4, "次", 1), ("问题", 37, "个", 2),  # the sentence broken over the page; the clause's head noun
-                   ("产生民生实事项目", 8, "件", 2)]
+                   ("票决产生民生实事项目", 8, "件", 2)]
 
 
 def test_two_columns_are_read_column_by_column(tmp_path):

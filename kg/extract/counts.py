@@ -16,7 +16,7 @@ from kg.facts import Count, Evidence, Sentence
 from kg.numbers import Quantity, find_quantities, parse_number, plain
 from kg.report import Report
 
-HARD_STOPS = set("，,。；;：:！!？?\n()（）[]【】")
+HARD_STOPS = set("，,。；;：:！!？?\n()（）[]【】⋯…")
 OPEN_QUOTES = set("“\"'‘「『《")
 # Adverbs and time phrases that open a clause but do not name what is counted.
 LEAD = re.compile(
@@ -172,6 +172,12 @@ def _after(text: str, pos: int) -> str:
     named = [e for s, e, _ in measures.finditer_overlapping(phrase) if s <= 2]
     if named and len(phrase) > max(named) + 3 and not measures.best(phrase[max(named):]):
         phrase = phrase[: max(named)]  # 51名镇人大代表投下…: the noun ends where the measure's name does
+    if phrase.count("”") > phrase.count("“"):
+        phrase = phrase[: phrase.index("”")]  # 民生“10件实事”: the closing mark is not the noun's
+    if len(phrase) > LONG_MEASURE:  # the noun, then what is done with it: the noun is counted
+        lead = segment.lead_phrase(phrase, [(s, e) for s, e, _ in measures.finditer_overlapping(phrase)])
+        if len(lead) >= 2 or lead in lexicon.labels("level"):
+            phrase = lead
     return head(phrase)
 
 
