@@ -64,6 +64,7 @@ class BuildResult:
     out: str
     files: list[FileResult]
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): what the folders hold and the build does not take
+    notes: list[str] = field(default_factory=list)  # what the build changed of what it was asked (a capped --jobs)
 
     @property
     def failed(self) -> list[FileResult]:
@@ -88,7 +89,7 @@ class BuildResult:
         if not self.files:
             return (f"no report files ({' '.join(SUFFIXES)}) found: nothing built into {self.out}"
                     + (f"; skipped {', '.join(shown(p) for p, _ in self.skipped[:10])}" if self.skipped else ""))
-        lines = [f"built {len(built)} of {len(self.files)} report(s) into {self.out} "
+        lines = [*self.notes, f"built {len(built)} of {len(self.files)} report(s) into {self.out} "
                  f"({sum(f.triples for f in built)} triples, {sum(f.facts for f in built)} facts, "
                  f"{sum(f.cached for f in built)} unchanged)"]
         kept_out = [r for r in self.rejected if r["severity"] == "Violation"]
@@ -114,20 +115,34 @@ class BuildResult:
         return "\n".join(lines)
 
 
-def collect(paths: Iterable[str | Path], skipped: list[tuple[str, str]] | None = None) -> list[Path]:
+def collect(paths: Iterable[str | Path], skipped: list[tuple[str, str]] | None = None, build: Path | None = None) -> list[Path]:
     """Report files under the given files and folders, in a stable order. Files named explicitly
     are taken whatever their suffix (read() says why one is not a report); in folders, regular files
     with a report suffix (kg.readers.SUFFIXES). What a folder holds and the build does not take (other formats, FIFOs and
-    devices, folders it cannot list) goes to ``skipped`` with the reason, so that it can be named."""
+    devices, folders it cannot list, links to folders, the build folder ``build`` itself) goes to
+    ``skipped`` with the reason, so that it can be named: the build never reads its own output."""
     out: list[Path] = []
     skip = skipped if skipped is not None else []
+    own = build.resolve() if build is not None else None
     for p in map(Path, paths):
         if not p.is_dir():
             out.append(p)
             continue
+        if own is not None and (p.resolve() == own or own in p.resolve().parents):
+            skip.append((str(p), "the build folder itself: its texts/ are the build's output"))
+            continue
         found: list[Path] = []
         for root, dirs, names in os.walk(p, onerror=lambda e: skip.append((e.filename, f"cannot list: {e.strerror}"))):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            kept = []
+            for d in sorted(d for d in dirs if not d.startswith(".")):
+                sub = Path(root, d)
+                if sub.is_symlink():
+                    skip.append((str(sub), "a link to a folder, not followed (name the folder itself to build it)"))
+                elif own is not None and sub.resolve() == own:
+                    skip.append((str(sub), "the build folder itself: its texts/ are the build's output"))
+                else:
+                    kept.append(d)
+            dirs[:] = kept
             found.extend(Path(root, n) for n in names if not n.startswith("."))
         for q in sorted(found):
             if q.suffix.lower() not in SUFFIXES:
@@ -275,8 +290,19 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise BuildError(f"--out {out}: cannot create the build folder ({e.strerror or e})") from e
+    notes = []
+    if jobs > max_jobs():
+        notes.append(f"--jobs {jobs} capped at {max_jobs()}: twice this machine's {os.cpu_count()} cores")
+        jobs = max_jobs()
     with _writer_lock(out):
-        return _build(list(paths), out, jobs, Options(check, file_timeout, ocr), progress)
+        result = _build(list(paths), out, max(1, jobs), Options(check, file_timeout, ocr), progress)
+    result.notes = notes
+    return result
+
+
+def max_jobs() -> int:
+    """Workers beyond twice the cores only wait for each other and hold memory (a worker is ~0.3 GB)."""
+    return 2 * (os.cpu_count() or 1)
 
 
 @contextmanager
@@ -307,7 +333,7 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
     texts = out / TEXTS
     texts.mkdir(exist_ok=True)
     skipped: list[tuple[str, str]] = []
-    files = collect(paths, skipped)
+    files = collect(paths, skipped, out)
     cache_file = _cache_path(out)
     cache = _read_cache(cache_file)
     extractor = f"{VERSION} lexicon {lexicon.digest()}"  # a new alias in ontology/ is a new extractor

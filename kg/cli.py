@@ -82,7 +82,7 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
     from kg.progress import Progress
 
     paths = paths or [SEEDS]
-    bar = Progress(len(collect(paths)), "build")
+    bar = Progress(len(collect(paths, build=out)), "build")
 
     def progress(r) -> None:
         if not quiet:
@@ -325,10 +325,13 @@ def check_cmd(store: StoreOpt = Path("build")) -> None:
 def sql_cmd(query: Annotated[str, typer.Argument(help="SQL over the tables counts, practices, bodies, laws, reports")],
             fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="file format")] = TableFormat.table,
             out: Annotated[Path | None, typer.Option("--out", "-o", help="file to write (default: standard output)")] = None,
+            memory: Annotated[str, typer.Option("--memory", help="DuckDB's memory limit for the query, e.g. 2GB")] = "2GB",
+            timeout: Annotated[float, typer.Option("--timeout", min=0.1, max=86400, help="seconds the query may run")] = 300.0,
             store: StoreOpt = Path("build")) -> None:
-    """Whole-corpus aggregations with DuckDB over the tables the build wrote (build/tables/*.parquet)."""
+    """Whole-corpus aggregations with DuckDB over the build's tables, sandboxed: the tables and nothing
+    else (no file, network or extension), within a memory and a time limit."""
     try:
-        df = tables.sql(store, query)
+        df = tables.sql(store, query, memory, timeout)
         text = tables.write(df, fmt.value, out)
     except ValueError as e:
         _fail(str(e), 2)

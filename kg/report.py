@@ -52,6 +52,7 @@ _GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])[（(][a-zāáǎàēéěèīíǐìōó
 # numbers with a space between them (10 20) stay apart, and so do a table's cells (tabs).
 _CJK = "\u4e00-\u9fff，。、；：？！“”‘’（）《》%()"
 _SPACE = re.compile(rf"(?<=[{_CJK}])[ \u3000\xa0]+(?=[{_CJK}\d])|(?<=\d)[ \u3000\xa0]+(?=[{_CJK}])")
+_FORMAT = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+")
 _SENTENCE_END = tuple("。！？!?；;：:”」』）)")
 
 
@@ -108,6 +109,8 @@ def clean(norm: str) -> tuple[str, array]:
                 drop[end: nxt + lead] = b"\1" * (nxt + lead - end)
         pos = end + 1
     for m in _SPACE.finditer(norm):
+        drop[m.start(): m.end()] = b"\1" * (m.end() - m.start())
+    for m in _FORMAT.finditer(norm):  # zero-width and other format characters: invisible, never part of a word
         drop[m.start(): m.end()] = b"\1" * (m.end() - m.start())
     if not any(drop):
         return norm, array("I", range(len(norm) + 1))

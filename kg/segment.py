@@ -77,8 +77,8 @@ def head_phrase(phrase: str, keep: list[tuple[int, int]] | None = None) -> str:
     unchanged when no head of two characters or more is found. ``keep``: spans of the phrase (labels of
     a measure) that are never cut.
 
-    >>> head_phrase("近年来全区各级人大代表进村入户联系接待群众"), head_phrase("市60岁及以上老年人口有")
-    ('群众', '老年人口')
+    >>> head_phrase("近年来全区各级人大代表进村入户联系接待群众", [(17, 21)]), head_phrase("市60岁及以上老年人口有")
+    ('接待群众', '老年人口')
     """
     toks, pos = [], 0
     for w, flag, q in _quoted(tagged(phrase)):
@@ -92,6 +92,9 @@ def head_phrase(phrase: str, keep: list[tuple[int, int]] | None = None) -> str:
     while rest and rest[0][1].startswith(_LEADING):
         rest = rest[1:]
     head = "".join(w for w, _ in rest)
+    ending = [st for st, e in keep or () if e == len(phrase) and len(phrase) - st < len(head)]
+    if len(head) > LONG and ending:  # no verb told where the head begins: the label that ends the phrase is it
+        head = phrase[min(ending):]
     if len(head) > LONG:
         for sep in ("、", "及", "和"):
             if sep in head:

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Iterable
 from functools import cache
@@ -306,9 +307,19 @@ def _sql_text(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def sql(build: str | Path, query: str) -> pd.DataFrame:
-    """An analyst's SQL over the build's tables (counts, practices, bodies, laws, reports), with
-    DuckDB reading the Parquet files: whole-corpus aggregations without a SPARQL engine.
+SQL_MEMORY = "2GB"  # DuckDB's memory limit for an analyst's query: past it, one error, not an abort
+SQL_TIMEOUT = 300.0  # seconds
+
+
+def sql(build: str | Path, query: str, memory_limit: str = SQL_MEMORY, timeout: float = SQL_TIMEOUT) -> pd.DataFrame:
+    """An analyst's SQL over the build's tables (counts, practices, bodies, laws, reports) with DuckDB:
+    whole-corpus aggregations without a SPARQL engine.
+
+    The query is not a trusted program: it runs in a DuckDB that holds the tables in memory and can
+    reach nothing else: no file (read, COPY, ATTACH), no network, no extension installed or loaded,
+    its configuration locked so no statement can undo that, under a memory limit and a time limit.
+    The tables answer for the store as it is now: the build's Parquet files while their stamp matches
+    the store, else the store's own table queries (a write since the build, ``kg query --allow-update``).
 
     >>> import kg
     >>> g = kg.build("seeds/004_73afdd1df5b9533d.txt", out="build/doctest-sql")
@@ -320,20 +331,58 @@ def sql(build: str | Path, query: str) -> pd.DataFrame:
     """
     import duckdb
 
-    folder = Path(build) / FOLDER
-    missing = [t for t in TABLES if not (folder / f"{t}.parquet").exists()]
-    if missing:
-        raise ValueError(f"no tables in {folder} (run `kg build` first): {', '.join(missing)} missing")
-    con = duckdb.connect()
+    if not timeout > 0 or timeout == float("inf"):
+        raise ValueError(f"the time limit must be a positive number of seconds, not {timeout}")
+    frames = _current_tables(Path(build))
     try:
-        for t in TABLES:
-            path = _sql_text(folder / f"{t}.parquet")
-            con.execute(f"CREATE VIEW {t} AS SELECT * EXCLUDE ({GRAPH}, {DUP}) FROM read_parquet({path}) WHERE NOT {DUP}")
-        return con.execute(query).df()
+        con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                                     "allow_community_extensions": False, "allow_unsigned_extensions": False,
+                                     "enable_external_access": False, "memory_limit": memory_limit, "threads": 2,
+                                     "enable_progress_bar": False})
+    except duckdb.Error as e:
+        raise ValueError(f"SQL: {e}") from e
+    try:
+        for name, df in frames.items():
+            con.register(f"_{name}", df)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _{name}")
+            con.unregister(f"_{name}")
+        con.execute("SET lock_configuration = true")
+        timer = threading.Timer(timeout, con.interrupt)
+        timer.start()
+        try:
+            return con.execute(query).df()
+        finally:
+            timer.cancel()
+    except duckdb.InterruptException as e:
+        raise ValueError(f"SQL: the query ran past its time limit ({timeout:g} s)") from e
+    except duckdb.OutOfMemoryException as e:
+        raise ValueError(f"SQL: the query needs more than its memory limit ({memory_limit}): {str(e).splitlines()[0]}") from e
+    except duckdb.PermissionException as e:
+        raise ValueError(f"SQL: refused: {str(e).splitlines()[0]} (kg sql sees the build's tables and nothing else)") from e
     except duckdb.Error as e:
         raise ValueError(f"SQL: {e}") from e
     finally:
         con.close()
+
+
+def _current_tables(build: Path) -> dict[str, pd.DataFrame]:
+    """Every table as it answers for the store now (see ``sql``)."""
+    folder, store_path = build / FOLDER, build / "store"
+    missing = [t for t in TABLES if not (folder / f"{t}.parquet").exists()]
+    if missing and not store_path.is_dir():
+        raise ValueError(f"no tables in {folder} (run `kg build` first): {', '.join(missing)} missing")
+    try:
+        stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
+        fresh = not missing and stamp.get("store") == fingerprint(store_path) and stamp.get("queries") == _queries_digest()
+    except (OSError, ValueError):
+        fresh = False
+    if fresh or not store_path.is_dir():
+        return {t: read(folder, t) for t in TABLES}
+    store = OxigraphStore(store_path, read_only=True)
+    try:
+        return {t: table(store, t) for t in TABLES}
+    finally:
+        store.close()
 
 
 def write(df: pd.DataFrame, fmt: str, out: str | Path | None, bom: bool = False) -> str | None:
