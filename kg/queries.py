@@ -129,23 +129,68 @@ class StoredQuery:
         return "".join(out) + self.text[last:]
 
 
-# What a SERVICE keyword may hide in: strings, IRIs and comments (in this order at each position).
-_SKIPPED = r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
+# What a SERVICE keyword may hide in: strings, IRIs and comments (in this order at each position). A
+# comment ends at any line terminator (the grammar's EOL is \n or \r; ending it at the first of any
+# makes more of the text visible to the check, never less).
+_EOL = "\n\r\x0b\x0c\x85\u2028\u2029"
+_SKIPPED = (r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>|'
+            rf"#[^{_EOL}]*")
 _SERVICE = re.compile(rf"(?:{_SKIPPED})|(?<![\w?$:])(SERVICE)(?![\w:-])", re.IGNORECASE)
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def unescape_codepoints(sparql: str) -> str:
+    """SPARQL's \\uXXXX and \\UXXXXXXXX escapes, which the grammar applies to the whole query text before
+    parsing it (\\u0053ERVICE is SERVICE)."""
+    def char(m: re.Match[str]) -> str:
+        code = int(m.group(1) or m.group(2), 16)
+        return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else m.group()
+
+    return _CODEPOINT.sub(char, sparql)
+
+
+def _algebra_has_service(sparql: str) -> bool:
+    """Whether rdflib's parse of the query holds a SERVICE pattern (False when rdflib cannot parse it:
+    the lexical check below decides then)."""
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        tree = parseQuery(sparql)
+    except Exception:  # pyparsing's errors, recursion on absurd nesting: the lexical check decides
+        return False
+
+    def walk(node: object) -> bool:
+        if getattr(node, "name", None) == "ServiceGraphPattern":
+            return True
+        if isinstance(node, dict):
+            return any(walk(v) for v in node.values())
+        if isinstance(node, list | tuple):
+            return any(walk(v) for v in node)
+        return False
+
+    return walk(tree)
+
+
+def uses_service(sparql: str) -> bool:
+    r"""Whether a query calls another endpoint with SERVICE (not a variable, IRI, string or comment
+    that spells the word): in the parsed query, or anywhere the word stands as a keyword once escapes
+    are undone and comments end at any line terminator. Either finding refuses.
+
+    >>> uses_service('SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }'), uses_service('SELECT ?service { ?s <urn:SERVICE> "SERVICE" } # SERVICE')
+    (True, False)
+    >>> uses_service('SELECT * { # a comment a carriage return ends\r SERVICE <http://x/sparql> { ?s ?p ?o } }')
+    True
+    >>> uses_service('SELECT * { \\u0053ERVICE <http://x/sparql> { ?s ?p ?o } }')
+    True
+    """
+    text = unescape_codepoints(sparql)
+    return any(m.group(1) for m in _SERVICE.finditer(text)) or _algebra_has_service(text)
 
 
 class ServiceRefused(ParamError):
     """A query that would make the store call another server (SPARQL SERVICE)."""
 
 
-def uses_service(sparql: str) -> bool:
-    """Whether a query calls another endpoint with SERVICE (not a variable, IRI, string or comment
-    that spells the word).
-
-    >>> uses_service('SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }'), uses_service('SELECT ?service { ?s <urn:SERVICE> "SERVICE" } # SERVICE')
-    (True, False)
-    """
-    return any(m.group(1) for m in _SERVICE.finditer(sparql))
 
 
 def refuse_service(sparql: str, allowed: bool = False) -> None:

@@ -108,18 +108,28 @@ class OxigraphServer:
         self.stop()
 
 
-def query_of(path: str, content_type: str, body: bytes) -> str:
-    """The SPARQL text of a Protocol request (GET ?query=, POST form, or POST sparql-query), or ""."""
+QUERY_TYPES = ("application/sparql-query", "application/x-www-form-urlencoded")
+_GRAPH_PARAMS = ("default-graph-uri", "named-graph-uri")
+
+
+def query_of(path: str, content_type: str, body: bytes) -> list[str]:
+    """Every SPARQL text a Protocol request carries (GET ?query=, POST form, or POST sparql-query)."""
     found = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query, errors="replace").get("query", [])
     if content_type == "application/x-www-form-urlencoded":
         found += urllib.parse.parse_qs(body.decode("latin-1"), encoding="utf-8", errors="replace").get("query", [])
     elif content_type == "application/sparql-query":
         found.append(body.decode("utf-8", "replace"))
-    return "\n".join(found)
+    return found
 
 
 class _Guard(BaseHTTPRequestHandler):
-    """Relays requests to the Oxigraph server behind it, except queries that call SERVICE."""
+    """Relays requests to the Oxigraph server behind it, except queries that call SERVICE.
+
+    A query is never relayed as it came: the guard reads the one query text the request carries,
+    decides on that text (kg.queries.uses_service), and sends the server exactly that text in a
+    request of its own (POST application/sparql-query). Which header, parameter or body the server
+    would have read is then no longer a question; a request that carries its query twice, or in a way
+    the Protocol does not define, is refused."""
 
     upstream: tuple[str, int] = ("127.0.0.1", 0)
     allow_service = False
@@ -128,23 +138,48 @@ class _Guard(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._relay()
 
-    do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+    do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = do_GET
 
     def _relay(self) -> None:
         self.close_connection = True
+        if any(len(self.headers.get_all(h) or []) > 1 for h in ("Content-Type", "Content-Length", "Transfer-Encoding")):
+            return self.send_error(400, "a header given twice")
+        if self.headers.get("Transfer-Encoding"):
+            return self.send_error(411, "send the request with a Content-Length")
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             return self.send_error(400, "bad Content-Length")
-        if length > MAX_REQUEST:
+        if not 0 <= length <= MAX_REQUEST:
             return self.send_error(413, f"a request body over {MAX_REQUEST} bytes")
         body = self.rfile.read(length) if length > 0 else b""
-        if not self.allow_service and uses_service(query_of(self.path, self.headers.get_content_type(), body)):
+        url = urllib.parse.urlsplit(self.path)
+        params = urllib.parse.parse_qs(url.query, keep_blank_values=True, errors="replace")
+        if url.path.rstrip("/") == "/query":
+            return self._query(url, params, body)
+        if "query" in params or "update" in params or self.command not in ("GET", "HEAD", "OPTIONS"):
+            return self.send_error(403, "this server answers queries at /query and reads graphs; nothing else")
+        self._forward(self.command, self.path, None, {k: v for k, v in self.headers.items() if k.lower() not in _HOP})
+
+    def _query(self, url: urllib.parse.SplitResult, params: dict[str, list[str]], body: bytes) -> None:
+        content_type = self.headers.get_content_type() if self.headers.get("Content-Type") else ""
+        if self.command == "POST" and content_type not in QUERY_TYPES:
+            return self.send_error(415, f"a query is sent as {' or '.join(QUERY_TYPES)}")
+        if self.command not in ("GET", "POST"):
+            return self.send_error(405, "a query is sent with GET or POST")
+        texts = query_of(self.path, content_type if self.command == "POST" else "", body)
+        if len(texts) != 1:
+            return self.send_error(400, "a request carries exactly one query")
+        if not self.allow_service and uses_service(texts[0]):
             return self.send_error(403, "SERVICE refused: this server does not call other servers")
+        graphs = urllib.parse.urlencode([(k, v) for k in _GRAPH_PARAMS for v in params.get(k, [])])
+        headers = {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": self.headers.get("Accept", "*/*")}
+        self._forward("POST", "/query" + (f"?{graphs}" if graphs else ""), texts[0].encode("utf-8"), headers)
+
+    def _forward(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> None:
         conn = http.client.HTTPConnection(*self.upstream, timeout=(self.timeout_s or 3600) + 5)
         try:
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
-            conn.request(self.command, self.path, body=body if length else None, headers=headers)
+            conn.request(method, path, body=body, headers=headers)
             resp = conn.getresponse()
             self.send_response(resp.status, resp.reason)
             for k, v in resp.getheaders():

@@ -312,3 +312,62 @@ def test_an_answer_cut_at_the_servers_row_limit_is_paged_or_refused():
     with _Capped(10, say=False) as quiet:  # a cap the server keeps quiet about, known to the user
         assert len(RemoteStore(quiet.url, retries=0).query("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s")) == 10
         assert len(RemoteStore(quiet.url, retries=0, max_rows=10).query("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s")) == 25
+
+
+def _raw(port: int, request: bytes) -> int:
+    """Send bytes as they are (no client library tidies them) and return the HTTP status."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(request)
+        s.shutdown(socket.SHUT_WR)
+        head = b""
+        while b"\r\n" not in head:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            head += chunk
+    return int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/") else 0
+
+
+def test_kg_serve_refuses_service_however_the_request_is_written(tmp_path):
+    """Odd-but-legal requests: comments ended by any line terminator, codepoint escapes, the query given
+    twice or under two content types, chunked bodies, other methods and paths. None reaches the other
+    server; a plain query still answers."""
+    out = tmp_path / "b"
+    build([SEEDS / "004_73afdd1df5b9533d.txt"], out)
+    port = free_port()
+    proc = subprocess.Popen([KG, "serve", "--store", str(out), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        RemoteStore(f"http://127.0.0.1:{port}/query", retries=8, backoff=0.1).query("ASK {}")
+        with _Recorder() as elsewhere:
+            call = f"SERVICE <{elsewhere.url}> {{ ?s ?p ?o }}"
+            texts = [f"SELECT * {{ {call} }}", f"SELECT * {{ #c\r{call} }}", f"SELECT * {{ #c\x0c{call} }}",
+                     f"SELECT * {{ #c\u2028{call} }}", "SELECT * { \\u0053ERVICE" + call[7:] + " }",
+                     f"select * {{ service silent <{elsewhere.url}> {{ ?s ?p ?o }} }}", f"SELECT * {{ SERVICE#c\r<{elsewhere.url}> {{ ?s ?p ?o }} }}"]
+
+            def post(body: bytes, *headers: str) -> bytes:
+                return (b"POST /query HTTP/1.1\r\nHost: x\r\n" + b"".join(h.encode() + b"\r\n" for h in headers)
+                        + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+
+            for text in texts:
+                q = urllib.parse.quote(text)
+                form = f"query={q}".encode()
+                assert _raw(port, f"GET /query?query={q} HTTP/1.1\r\nHost: x\r\n\r\n".encode()) == 403, text
+                assert _raw(port, post(text.encode(), "Content-Type: application/sparql-query")) == 403, text
+                assert _raw(port, post(form, "Content-Type: application/x-www-form-urlencoded")) == 403, text
+                assert _raw(port, post(form, "Content-Type: application/sparql-query", "Content-Type: application/x-www-form-urlencoded")) == 400
+                assert _raw(port, post(form, "Content-Type: text/plain")) == 415
+                assert _raw(port, post(b"query=ASK%7B%7D", "Content-Type: application/x-www-form-urlencoded").replace(
+                    b"/query", f"/query?query={q}".encode(), 1)) == 400  # two queries: which would run?
+                assert _raw(port, f"PUT /query HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: {len(text.encode())}"
+                            f"\r\n\r\n{text}".encode()) == 405
+                assert _raw(port, b"POST /query HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                            b"Transfer-Encoding: chunked\r\n\r\n" + f"{len(text.encode()):x}\r\n".encode() + text.encode() + b"\r\n0\r\n\r\n") == 411
+                assert _raw(port, f"GET /store?query={q} HTTP/1.1\r\nHost: x\r\n\r\n".encode()) == 403
+                assert _raw(port, f"POST /update HTTP/1.1\r\nHost: x\r\nContent-Length: {len(form)}\r\n\r\n".encode() + form) == 403
+            assert elsewhere.requests == []
+        assert _raw(port, post(b"ASK { ?s ?p ?o }", "Content-Type: application/sparql-query")) == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
