@@ -54,6 +54,13 @@ StoreOpt = Annotated[Path, typer.Option("--store", help="build folder (or its st
 EndpointOpt = Annotated[str | None, typer.Option("--endpoint", help="remote SPARQL query URL instead of the local store")]
 
 
+def _seconds(value: float | None) -> float | None:
+    """A number of seconds: finite and not negative (nan and inf pass typer's ranges)."""
+    if value is not None and not 0 <= value < float("inf"):
+        raise typer.BadParameter(f"{value} is not a number of seconds")
+    return value
+
+
 def _fail(msg: str, code: int = 1) -> None:
     typer.echo(f"error: {msg}", err=True)
     raise typer.Exit(code)
@@ -71,7 +78,7 @@ def _open(store: Path, endpoint: str | None):
 def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files or folders")] = None,
           out: Annotated[Path, typer.Option("--out", help="build folder")] = Path("build"),
           jobs: Annotated[int, typer.Option("--jobs", "-j", help="worker processes", min=1)] = 1,
-          file_timeout: Annotated[float, typer.Option("--file-timeout", help="seconds one file may take (0: no limit)", min=0)] = 300.0,
+          file_timeout: Annotated[float, typer.Option("--file-timeout", help="seconds one file may take (0: no limit)", min=0, callback=_seconds)] = 300.0,
           ocr: Annotated[bool, typer.Option("--ocr", help="read scanned PDF pages with OCR (seconds a page)")] = False,
           quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False) -> None:
     """Build reports into a validated graph store. Exit 0: all built; 3: some files failed, the rest
@@ -153,7 +160,7 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
           param: Annotated[list[str] | None, typer.Option("--param", "-p", help="k=v, repeatable")] = None,
           file: Annotated[Path | None, typer.Option("--file", help="run an ad-hoc .rq file")] = None,
           fmt: Annotated[RowsFormat, typer.Option("--format", "-f", help="how rows are printed")] = RowsFormat.table,
-          timeout: Annotated[float | None, typer.Option("--timeout", help="seconds")] = 60.0,
+          timeout: Annotated[float | None, typer.Option("--timeout", help="seconds", callback=_seconds)] = 60.0,
           allow_update: Annotated[bool, typer.Option("--allow-update", help="run a SPARQL UPDATE from --file")] = False,
           allow_service: Annotated[bool, typer.Option("--allow-service", help="let the query call other servers (SERVICE)")] = False,
           store: StoreOpt = Path("build"), endpoint: EndpointOpt = None) -> None:
@@ -178,8 +185,13 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
             typer.echo("update done")
             return
         if file:
-            q = queries.parse(text, str(file))
-            sparql = q.bind(values) if q.params else text
+            try:
+                q = queries.parse(text, str(file))
+                sparql = q.bind(values) if q.params else text
+            except queries.ParamError:
+                if values:
+                    raise
+                sparql = text  # '#+ ' lines that are no stored query's header are comments of an ad-hoc query
         elif name:
             sparql = queries.get(name).bind(values)
         else:
@@ -197,7 +209,7 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
 
 @app.command()
 def ask(question: Annotated[str, typer.Argument(help="a question in Chinese (simplified or traditional) or English")],
-        timeout: Annotated[float | None, typer.Option("--timeout", help="seconds")] = 60.0,
+        timeout: Annotated[float | None, typer.Option("--timeout", help="seconds", callback=_seconds)] = 60.0,
         store: StoreOpt = Path("build"), endpoint: EndpointOpt = None) -> None:
     """Answer a question in your own words: it is mapped by rules to one stored query, printed with its
     parameters, and each row is printed with its evidence sentence. Exit 1 if no stored query answers it."""
@@ -326,7 +338,7 @@ def sql_cmd(query: Annotated[str, typer.Argument(help="SQL over the tables count
             fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="file format")] = TableFormat.table,
             out: Annotated[Path | None, typer.Option("--out", "-o", help="file to write (default: standard output)")] = None,
             memory: Annotated[str, typer.Option("--memory", help="DuckDB's memory limit for the query, e.g. 2GB")] = "2GB",
-            timeout: Annotated[float, typer.Option("--timeout", min=0.1, max=86400, help="seconds the query may run")] = 300.0,
+            timeout: Annotated[float, typer.Option("--timeout", min=0.1, max=86400, help="seconds the query may run", callback=_seconds)] = 300.0,
             store: StoreOpt = Path("build")) -> None:
     """Whole-corpus aggregations with DuckDB over the build's tables, sandboxed: the tables and nothing
     else (no file, network or extension), within a memory and a time limit."""
@@ -343,7 +355,12 @@ def docs(out: Annotated[Path, typer.Option("--out", "-o", help="folder to write 
     """Render the ontology and its SKOS schemes to HTML (zh and en)."""
     from kg.docs import write
 
-    typer.echo(f"wrote {write(out)}")
+    if out.exists() and not out.is_dir():
+        _fail(f"--out {out} is a file: give a folder for the pages", 2)
+    try:
+        typer.echo(f"wrote {write(out)}")
+    except OSError as e:
+        _fail(f"--out {out}: cannot write the pages there ({e.strerror or e})", 2)
 
 
 @app.command("eval")
@@ -363,6 +380,8 @@ def eval_cmd(gold_dir: Annotated[Path, typer.Argument(help="folder of NAME.txt a
 @app.command("push")
 def push_cmd(endpoint: Annotated[str, typer.Option("--endpoint", help="SPARQL query URL of the server")],
              graph_store: Annotated[str | None, typer.Option("--graph-store", help="Graph Store URL (default: …/store)")] = None,
+             timeout: Annotated[float, typer.Option("--timeout", min=1, help="seconds one request may take", callback=_seconds)] = 60.0,
+             deadline: Annotated[float, typer.Option("--deadline", min=1, help="seconds the whole push may take", callback=_seconds)] = 1800.0,
              store: StoreOpt = Path("build")) -> None:
     """Upload every report graph to a SPARQL server (Graph Store PUT; credentials from NPC_KG_TOKEN or
     NPC_KG_USER/NPC_KG_PASSWORD). Exit 1 when any graph was not pushed."""
@@ -371,8 +390,12 @@ def push_cmd(endpoint: Annotated[str, typer.Option("--endpoint", help="SPARQL qu
     src = _open(store, None).store
     from kg.progress import Progress
 
+    try:
+        target = RemoteStore(endpoint, graph_store, timeout=timeout)
+    except StoreError as e:
+        _fail(str(e), 2)
     bar = Progress(len(src.graphs()), "push")
-    result = push(src, RemoteStore(endpoint, graph_store), progress=lambda iri, i, n: bar.tick(note=iri.rsplit("/", 1)[-1]))
+    result = push(src, target, progress=lambda iri, i, n: bar.tick(note=iri.rsplit("/", 1)[-1]), deadline=deadline)
     typer.echo(result.summary())
     raise typer.Exit(0 if result.ok else 1)
 
@@ -382,7 +405,7 @@ def serve(store: StoreOpt = Path("build"),
           port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port)")] = 7878,
           host: Annotated[str, typer.Option("--bind", help="address to listen on")] = "127.0.0.1",
           cors: Annotated[bool, typer.Option("--cors", help="allow cross-origin requests from web pages")] = False,
-          timeout: Annotated[float | None, typer.Option("--timeout", min=1, help="seconds a query may run")] = 60.0,
+          timeout: Annotated[float | None, typer.Option("--timeout", min=1, help="seconds a query may run", callback=_seconds)] = 60.0,
           allow_service: Annotated[bool, typer.Option("--allow-service", help="let queries call other servers (SERVICE)")] = False) -> None:
     """Serve the built store read-only over the SPARQL 1.1 Protocol (Oxigraph's server) until Ctrl-C."""
     from kg.server import ServeError
@@ -405,8 +428,15 @@ def main() -> None:
 
     try:
         app()
-    except MissingData as e:
+    except (MissingData, StoreError) as e:
         typer.echo(f"error: {e}", err=True)
+        raise SystemExit(1) from None
+    except OSError as e:  # a full disk, a folder that went away, a permission taken back: one line, no traceback
+        where = f": {e.filename}" if e.filename else ""
+        typer.echo(f"error: {e.strerror or e}{where}", err=True)
+        raise SystemExit(1) from None
+    except MemoryError:
+        typer.echo("error: out of memory (a smaller --jobs, or a query that asks for less)", err=True)
         raise SystemExit(1) from None
 
 

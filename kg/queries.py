@@ -209,7 +209,12 @@ def parse(text: str, path: str = "<query>") -> StoredQuery:
     """A stored query from its text; its parameters are the grlc variables of the text, each
     declared under ``params`` with its type and description (an undeclared or unused one is an error)."""
     header = "\n".join(line[3:] for line in text.splitlines() if line.startswith("#+ "))
-    meta = yaml.safe_load(header) if header.strip() else {}
+    try:
+        meta = yaml.safe_load(header) if header.strip() else {}
+    except yaml.YAMLError as e:
+        raise ParamError(f"{path}: its '#+ ' lines are a header in YAML, and this one is not ({str(e).splitlines()[0]})") from None
+    if not isinstance(meta, dict):
+        raise ParamError(f"{path}: its '#+ ' lines are a header of 'key: value' lines (name, summary, params)")
     name = meta.get("name") or Path(path).stem
     summary = {"en": str(meta.get("summary") or ""), "zh": str(meta.get("summary_zh") or "")}
     defaults = {k: v for d in meta.get("defaults", []) or [] for k, v in d.items()}

@@ -337,8 +337,7 @@ def sql(build: str | Path, query: str, memory_limit: str = SQL_MEMORY, timeout: 
     try:
         con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False,
                                      "allow_community_extensions": False, "allow_unsigned_extensions": False,
-                                     "enable_external_access": False, "memory_limit": memory_limit, "threads": 2,
-                                     "enable_progress_bar": False})
+                                     "enable_external_access": False, "memory_limit": memory_limit, "threads": 2})
     except duckdb.Error as e:
         raise ValueError(f"SQL: {e}") from e
     try:
@@ -346,6 +345,7 @@ def sql(build: str | Path, query: str, memory_limit: str = SQL_MEMORY, timeout: 
             con.register(f"_{name}", df)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM _{name}")
             con.unregister(f"_{name}")
+        con.execute("SET enable_progress_bar = false")
         con.execute("SET lock_configuration = true")
         timer = threading.Timer(timeout, con.interrupt)
         timer.start()

@@ -78,11 +78,19 @@ class OxigraphStore:
         self.read_only = read_only
         if self.path is None:
             self.store = pyoxigraph.Store()
-        elif read_only:
-            self.store = pyoxigraph.Store.read_only(str(self.path))
-        else:
-            self.path.mkdir(parents=True, exist_ok=True)
-            self.store = pyoxigraph.Store(str(self.path))
+            return
+        try:
+            if read_only:
+                self.store = pyoxigraph.Store.read_only(str(self.path))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self.store = pyoxigraph.Store(str(self.path))
+        except (OSError, RuntimeError) as e:  # RocksDB: a missing or truncated file, a lock, a full disk
+            why = " ".join(str(e).split())[:300]
+            if "orrupt" in why or "No such file" in why:
+                raise StoreError(f"the store at {self.path} is damaged ({why}): delete that folder and run `kg build` again "
+                                 "(the reports are read again; nothing else is lost)") from None
+            raise StoreError(f"cannot open the store at {self.path}: {why}") from None
 
     def replace_graph(self, iri: str, graph: Graph | str | bytes) -> None:
         import pyoxigraph

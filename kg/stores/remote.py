@@ -39,6 +39,7 @@ class RemoteStore:
         self.update_url = update or base + "/update"
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
         self.max_rows = max_rows  # a row cap the server is known to apply without saying so
+        self.deadline: float | None = None  # time.monotonic() after which no request starts (a whole push's bound)
 
     def _headers(self) -> dict[str, str]:
         h = {"User-Agent": "npc-kg"}
@@ -55,9 +56,12 @@ class RemoteStore:
         the body and the response headers."""
         last: Exception | None = None
         for attempt in range(self.retries + 1):
+            left = None if self.deadline is None else self.deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise StoreError(f"{method} {url}: the deadline passed" + (f" ({last})" if last else ""))
             req = urllib.request.Request(url, data=data, method=method, headers={**self._headers(), **headers})
             try:
-                with _OPENER.open(req, timeout=timeout or self.timeout) as resp:
+                with _OPENER.open(req, timeout=min(timeout or self.timeout, left or float("inf"))) as resp:
                     return resp.read(), resp.headers
             except urllib.error.HTTPError as e:
                 body = e.read().decode("utf-8", "replace")[:500]
@@ -69,7 +73,8 @@ class RemoteStore:
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as e:
                 last = StoreError(f"{method} {url}: {getattr(e, 'reason', e)}")
             if attempt < self.retries:
-                time.sleep(self.backoff * 2**attempt)
+                pause = self.backoff * 2**attempt
+                time.sleep(pause if self.deadline is None else max(0.0, min(pause, self.deadline - time.monotonic())))
         raise StoreError(f"{last} (gave up after {self.retries + 1} attempts)")
 
     def query(self, sparql: str, timeout: float | None = None) -> Rows:
@@ -165,11 +170,14 @@ class PushResult:
         return "\n".join(lines)
 
 
-def push(src: OxigraphStore, dst: RemoteStore, progress=None) -> PushResult:
+def push(src: OxigraphStore, dst: RemoteStore, progress=None, deadline: float | None = None) -> PushResult:
     """Upload every named graph with Graph Store PUT (atomic per graph on the server), then check
     that the server holds exactly the triple count that was sent. Stops at the first graph that
-    still fails after the retries; a re-run finishes the job."""
-
+    still fails after the retries, or when ``deadline`` seconds have passed (a server that accepts
+    connections and never answers); the result names what was pushed and what was not, and a re-run
+    finishes the job."""
+    if deadline is not None:
+        dst.deadline = time.monotonic() + deadline
     result = PushResult()
     graphs = src.graphs()
     for i, iri in enumerate(graphs):
