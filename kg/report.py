@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable
@@ -151,6 +152,7 @@ class Report:
     ocr_pages: list[int] = field(default_factory=list)  # pages (from 1) read by OCR
     unread_pages: list[int] = field(default_factory=list)  # image-only pages left out (read without --ocr)
     url: str | None = None  # the address a web page names as its own
+    left_out: list[str] = field(default_factory=list)  # parts of the file not in the text, named (kg.readers.Read)
 
     @cached_property
     def checksum(self) -> str:
@@ -209,9 +211,11 @@ def from_read(got: Read, path: str) -> Report:
         raise ReadError(path, "empty file (nothing but white space)")
     if not re.search(r"[\u4e00-\u9fff]", text):
         raise ReadError(path, "no Chinese text in the file", 1)
+    if why := _not_text(text):
+        raise ReadError(path, why, 1)
     norm, offsets = clean(simplify(text))
     r = Report(path=path, text=text, encoding=got.encoding, norm=norm, offsets=offsets, media_type=got.media_type,
-               pages=got.pages, ocr_pages=got.ocr_pages, unread_pages=got.unread_pages, url=got.url)
+               pages=got.pages, ocr_pages=got.ocr_pages, unread_pages=got.unread_pages, url=got.url, left_out=got.left_out)
     r.ignored = _residue_spans(r.norm)
     detect_metadata(r)
     if got.title:
@@ -219,6 +223,30 @@ def from_read(got: Read, path: str) -> Report:
     if got.date and not r.date:
         r.date = got.date
     return r
+
+
+def _not_text(text: str) -> str | None:
+    """Why a decoded file is not the text of a report, or None. Random bytes that decode (a damaged
+    .doc, a binary behind a text suffix) give control, replacement and unassigned characters, and
+    Chinese characters that are almost all rare: a report's are nearly all among GB2312's 6,763."""
+    sample = text[:200_000]
+    odd = sum(1 for ch in sample if ch == "\ufffd" or (unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs") and ch not in "\n\t\r\f"))
+    if odd > 0.1 * len(sample):
+        return f"not text: {100 * odd // len(sample)}% of its characters are control, replacement or unassigned characters"
+    cjk = [ch for ch in simplify(sample) if "\u4e00" <= ch <= "\u9fff"]
+    if len(cjk) >= 200:
+        rare = sum(1 for ch in cjk if not _common(ch))
+        if rare > 0.5 * len(cjk):
+            return f"not text: {100 * rare // len(cjk)}% of its Chinese characters are rare ones (bytes decoded as text?)"
+    return None
+
+
+def _common(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _residue_spans(norm: str) -> list[tuple[int, int]]:
@@ -340,7 +368,7 @@ def report_json(r: Report) -> dict[str, object]:
             "place_code": r.place.code if r.place else None, "years": r.years, "title": r.title, "genre": r.genre,
             "date": r.date, "source": Path(r.path).name, "encoding": r.encoding, "checksum": r.checksum,
             "format": r.media_type, "url": r.url, "pages": len(r.pages) or None, "ocr_pages": r.ocr_pages,
-            "unread_pages": r.unread_pages, "body_rule": r.body_link.rule if r.body_link else None,
+            "unread_pages": r.unread_pages, "left_out": r.left_out, "body_rule": r.body_link.rule if r.body_link else None,
             "body_evidence": _body_evidence(r)}
 
 

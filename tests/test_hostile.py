@@ -186,3 +186,45 @@ def test_an_ad_hoc_query_whose_comment_looks_like_a_header_runs(one, tmp_path):
     rq.write_text("#+ name: [\nSELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }\n", encoding="utf-8")
     got = _kg("query", "--file", str(rq), "--store", str(one), "--format", "csv")
     assert got.returncode == 0 and got.stdout.splitlines()[0] == "n" and int(got.stdout.splitlines()[1]) > 1000
+
+
+def _word_with_hidden_places(path: Path) -> Path:
+    """A .docx whose text sits where python-docx's paragraph text does not look: a text box (VML), a
+    table inside a table cell, a page header and a footnote part."""
+    import docx
+    from docx.oxml import parse_xml
+
+    d = docx.Document()
+    d.add_paragraph("德清县人大常委会2023年工作报告")
+    anchor = d.add_paragraph("一年来，召开常委会会议9次。")
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:v="urn:schemas-microsoft-com:vml"'
+    anchor._p.append(parse_xml(f'<w:r {ns}><w:pict><v:shape><v:textbox><w:txbxContent><w:p><w:r><w:t>文本框里写着开展执法检查4次。</w:t>'
+                               '</w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>'))
+    outer = d.add_table(rows=1, cols=2)
+    outer.cell(0, 0).text = "监督工作"
+    inner = outer.cell(0, 1).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text = "专题询问"
+    inner.cell(0, 1).text = "2次"
+    d.sections[0].header.paragraphs[0].text = "德清县人大常委会"
+    d.save(path)
+    return path
+
+
+def test_word_text_boxes_and_nested_tables_are_read_and_headers_named_as_left_out(tmp_path):
+    from kg.report import read
+
+    r = read(_word_with_hidden_places(tmp_path / "r.docx"))
+    assert "文本框里写着开展执法检查4次。" in r.text and "专题询问\t2次" in r.text
+    assert r.text.index("召开常委会会议9次") < r.text.index("文本框") < r.text.index("监督工作") < r.text.index("专题询问")
+    assert r.left_out == ["headers and footers"]
+    got = {(c.measure, c.value) for c in extract(r).counts}
+    assert {("常委会会议", 9), ("执法检查", 4), ("专题询问", 2)} <= got
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-16-le", "utf-8"])
+def test_random_bytes_that_decode_are_refused_by_name(tmp_path, encoding):
+    from kg.readers import ReadError
+
+    data = os.urandom(60_000).decode(encoding, "replace")
+    with pytest.raises(ReadError, match="not text"):
+        from_text(data, str(tmp_path / "x.txt"))

@@ -45,6 +45,7 @@ class Read:
     title: str | None = None  # a web page's own title
     date: str | None = None  # a web page's publication date, YYYY-MM-DD
     url: str | None = None  # the address a saved web page names as its own
+    left_out: list[str] = field(default_factory=list)  # parts of the file not in ``text``, named (a Word file's headers, footnotes)
 
 
 def kind_of(data: bytes, suffix: str) -> str:
