@@ -47,8 +47,12 @@ class KnowledgeGraph:
     """
 
     def __init__(self, store: Store, build_result: BuildResult | None = None) -> None:
+        from kg.limits import DEFAULT_MEMORY
+
         self.store = store
         self.build_result = build_result
+        if hasattr(store, "memory_limit"):  # users' queries are bounded in memory (set store.memory_limit to change it)
+            store.memory_limit = DEFAULT_MEMORY
 
     def rows(self, name_or_sparql: str, **params: Any) -> Rows:
         """Plain rows of a stored query (by name) or of SPARQL text (read-only): ``vars``, ``data`` (a

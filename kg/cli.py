@@ -66,8 +66,22 @@ def _fail(msg: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _open(store: Path, endpoint: str | None):
+MemoryOpt = Annotated[str, typer.Option("--memory", help="memory a query may take, e.g. 4GB (kg.limits)")]
+
+
+def _open(store: Path, endpoint: str | None, memory: str | None = None):
     from kg.api import open_graph
+    from kg.limits import parse_size
+
+    if memory is not None:
+        try:
+            limit = parse_size(memory)
+        except ValueError as e:
+            _fail(f"--memory: {e}", 2)
+        graph = _open(store, endpoint)
+        if hasattr(graph.store, "memory_limit"):
+            graph.store.memory_limit = limit
+        return graph
 
     if not endpoint and not (store / "store").is_dir() and not (store / "CURRENT").exists():
         _fail(f"no built store at {store}: run `kg build` first")
@@ -163,6 +177,7 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
           timeout: Annotated[float | None, typer.Option("--timeout", help="seconds", callback=_seconds)] = 60.0,
           allow_update: Annotated[bool, typer.Option("--allow-update", help="run a SPARQL UPDATE from --file")] = False,
           allow_service: Annotated[bool, typer.Option("--allow-service", help="let the query call other servers (SERVICE)")] = False,
+          memory: MemoryOpt = "4GB",
           store: StoreOpt = Path("build"), endpoint: EndpointOpt = None) -> None:
     """Run a stored query (values bound, never pasted) or a .rq file; read-only unless --allow-update."""
     values = {}
@@ -196,7 +211,7 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
             sparql = queries.get(name).bind(values)
         else:
             _fail("give a stored query name or --file", 2)
-        graph = _open(store, endpoint)
+        graph = _open(store, endpoint, memory)
         graph.store.allow_service = allow_service
         rows = graph.store.query(sparql, timeout=timeout)
     except (KeyError, queries.ParamError) as e:
@@ -210,12 +225,13 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
 @app.command()
 def ask(question: Annotated[str, typer.Argument(help="a question in Chinese (simplified or traditional) or English")],
         timeout: Annotated[float | None, typer.Option("--timeout", help="seconds", callback=_seconds)] = 60.0,
+        memory: MemoryOpt = "4GB",
         store: StoreOpt = Path("build"), endpoint: EndpointOpt = None) -> None:
     """Answer a question in your own words: it is mapped by rules to one stored query, printed with its
     parameters, and each row is printed with its evidence sentence. Exit 1 if no stored query answers it."""
     from kg import ask as asking
 
-    graph = _open(store, endpoint)
+    graph = _open(store, endpoint, memory)
     try:
         answer = asking.ask(graph.store, question, timeout=timeout)
     except asking.Unanswerable as e:
@@ -406,7 +422,8 @@ def serve(store: StoreOpt = Path("build"),
           host: Annotated[str, typer.Option("--bind", help="address to listen on")] = "127.0.0.1",
           cors: Annotated[bool, typer.Option("--cors", help="allow cross-origin requests from web pages")] = False,
           timeout: Annotated[float | None, typer.Option("--timeout", min=1, help="seconds a query may run", callback=_seconds)] = 60.0,
-          allow_service: Annotated[bool, typer.Option("--allow-service", help="let queries call other servers (SERVICE)")] = False) -> None:
+          allow_service: Annotated[bool, typer.Option("--allow-service", help="let queries call other servers (SERVICE)")] = False,
+          memory: MemoryOpt = "4GB") -> None:
     """Serve the built store read-only over the SPARQL 1.1 Protocol (Oxigraph's server) until Ctrl-C."""
     from kg.server import ServeError
     from kg.server import serve as run
@@ -415,8 +432,14 @@ def serve(store: StoreOpt = Path("build"),
         typer.echo(f"SPARQL endpoint: {url}\n"
                    f"try: curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}' {url}")
 
+    from kg.limits import parse_size
+
     try:
-        run(store / "store" if (store / "store").is_dir() else store, host, port, cors, timeout, allow_service, ready)
+        limit = parse_size(memory)
+    except ValueError as e:
+        _fail(f"--memory: {e}", 2)
+    try:
+        run(store / "store" if (store / "store").is_dir() else store, host, port, cors, timeout, allow_service, ready, limit)
     except ServeError as e:
         _fail(str(e), 2)
     except KeyboardInterrupt:

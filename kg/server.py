@@ -13,14 +13,17 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from kg.queries import uses_service
 
+_RESTART = threading.Lock()
 MAX_REQUEST = 10 * 1024 * 1024  # bytes of one request body: a query, not a data upload
 _HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
         "proxy-connection", "content-length", "host"}
@@ -40,20 +43,26 @@ def oxigraph_executable() -> str:
 
 
 def serve_command(location: str | Path, port: int, read_only: bool = True, cors: bool = False,
-                  timeout: float | None = None) -> list[str]:
+                  timeout: float | None = None, memory: int | None = None) -> list[str]:
     verb = "serve-read-only" if read_only else "serve"
+    del memory  # a limit of the process (_die_with_parent), not an option of the program
     return [oxigraph_executable(), verb, "--location", str(location), "--bind", f"127.0.0.1:{port}", "--union-default-graph",
             *(["--cors"] if cors else []), *(["--timeout-s", str(max(1, round(timeout)))] if timeout else [])]
 
 
-def _die_with_parent() -> None:
-    """Linux: the server gets SIGTERM when the process that started it dies, even by SIGKILL."""
+def _die_with_parent(memory: int | None = None) -> None:
+    """Linux: the server gets SIGTERM when the process that started it dies, even by SIGKILL; and an
+    address-space limit, past which its allocation fails and it ends (kg serve starts it again)."""
     try:
         import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    if memory:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
 
 def free_port() -> int:
@@ -77,8 +86,10 @@ class OxigraphServer:
     def start(self, timeout: float = 20.0) -> OxigraphServer:
         if not self.read_only:
             self.location.mkdir(parents=True, exist_ok=True)
+        memory = self.options.get("memory")
         self.proc = subprocess.Popen(serve_command(self.location, self.port, self.read_only, **self.options),  # type: ignore[arg-type]
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     preexec_fn=lambda: _die_with_parent(memory))  # type: ignore[arg-type]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -90,6 +101,18 @@ class OxigraphServer:
                 time.sleep(0.05)
         self.stop()
         raise ServeError(f"oxigraph did not answer on port {self.port} within {timeout} s")
+
+    def restart_if_dead(self) -> bool:
+        """Start the server again on its port if it ended (a query past its memory limit); True if it had."""
+        with _RESTART:
+            if self.proc is None or self.proc.poll() is None:
+                return False
+            self.proc = None
+            # from one thread that lives as long as the server: the kernel sends the new process SIGTERM
+            # when the *thread* that started it ends (PR_SET_PDEATHSIG), and request threads end
+            self._keeper = getattr(self, "_keeper", None) or ThreadPoolExecutor(1, thread_name_prefix="oxigraph-keeper")
+            self._keeper.submit(self.start).result()
+            return True
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -134,6 +157,7 @@ class _Guard(BaseHTTPRequestHandler):
     upstream: tuple[str, int] = ("127.0.0.1", 0)
     allow_service = False
     timeout_s: float | None = None
+    backend: OxigraphServer | None = None
 
     def do_GET(self) -> None:
         self._relay()
@@ -180,7 +204,12 @@ class _Guard(BaseHTTPRequestHandler):
         conn = http.client.HTTPConnection(*self.upstream, timeout=(self.timeout_s or 3600) + 5)
         try:
             conn.request(method, path, body=body, headers=headers)
-            resp = conn.getresponse()
+            try:
+                resp = conn.getresponse()
+            except (http.client.HTTPException, OSError):
+                if self.backend is not None and self.backend.restart_if_dead():
+                    return self.send_error(503, "the query needed more than the server's memory limit (kg serve --memory)")
+                raise
             self.send_response(resp.status, resp.reason)
             for k, v in resp.getheaders():
                 if k.lower() not in _HOP:
@@ -198,7 +227,7 @@ class _Guard(BaseHTTPRequestHandler):
 
 
 def serve(location: str | Path, host: str = "127.0.0.1", port: int = 7878, cors: bool = False,
-          timeout: float | None = None, allow_service: bool = False, ready=None) -> None:
+          timeout: float | None = None, allow_service: bool = False, ready=None, memory: int | None = None) -> None:
     """``kg serve``: the store read-only over the SPARQL Protocol until interrupted. ``ready`` is
     called with the query URL once it answers."""
     location = Path(location)
@@ -211,9 +240,9 @@ def serve(location: str | Path, host: str = "127.0.0.1", port: int = 7878, cors:
     front.daemon_threads = True
     previous = signal.signal(signal.SIGTERM, _stop)  # a plain SIGTERM would leave the Oxigraph server running
     try:
-        with OxigraphServer(location, read_only=True, cors=cors, timeout=timeout) as back:
+        with OxigraphServer(location, read_only=True, cors=cors, timeout=timeout, memory=memory) as back:
             handler = type("Guard", (_Guard,), {"upstream": ("127.0.0.1", back.port), "allow_service": allow_service,
-                                                "timeout_s": timeout})
+                                                "timeout_s": timeout, "backend": back})
             front.RequestHandlerClass = handler
             if ready:
                 ready(f"http://{host}:{front.server_address[1]}/query")

@@ -228,3 +228,41 @@ def test_random_bytes_that_decode_are_refused_by_name(tmp_path, encoding):
     data = os.urandom(60_000).decode(encoding, "replace")
     with pytest.raises(ReadError, match="not text"):
         from_text(data, str(tmp_path / "x.txt"))
+
+
+CROSS = "SELECT ?a ?b ?c ?d WHERE { ?a ?p ?o . ?b ?q ?r . ?c ?x ?y . ?d ?z ?w } ORDER BY ?a ?b ?c ?d"
+
+
+def test_a_query_past_its_memory_or_time_limit_is_one_line_and_the_store_answers_on(one, tmp_path):
+    rq = tmp_path / "cross.rq"
+    rq.write_text(CROSS, encoding="utf-8")
+    got = _kg("query", "--file", str(rq), "--store", str(one), "--memory", "1GB", "--timeout", "60")
+    assert got.returncode == 1 and "needed more than its memory limit (1 GB)" in got.stderr and "Traceback" not in got.stderr
+    start = time.monotonic()
+    got = _kg("query", "--file", str(rq), "--store", str(one), "--memory", "64GB", "--timeout", "2")
+    assert got.returncode == 1 and "stopped after its 2 s time limit" in got.stderr and time.monotonic() - start < 30
+    assert _kg("query", "piloted-livelihood-voting", "--store", str(one), "--memory", "1GB").returncode == 0
+    got = _kg("query", "counts", "--store", str(one), "--memory", "lots")
+    assert got.returncode == 2 and "not a size" in got.stderr
+
+
+def test_kg_serve_answers_on_after_a_query_past_its_memory_limit(one):
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from kg.server import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([KG, "serve", "--store", str(one), "--port", str(port), "--memory", "1GB"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        RemoteStore(f"http://127.0.0.1:{port}/query", retries=8, backoff=0.1).query("ASK {}")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/query?{urllib.parse.urlencode({'query': CROSS})}", timeout=120)
+        assert refused.value.code == 503 and b"memory limit" in refused.value.read()
+        rows = RemoteStore(f"http://127.0.0.1:{port}/query", retries=0).query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows
+        assert rows[0]["n"] > 1000
+    finally:
+        proc.terminate()
+        proc.wait(10)

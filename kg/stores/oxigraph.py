@@ -9,7 +9,7 @@ from typing import Any
 from rdflib import Graph
 
 from kg.queries import refuse_service
-from kg.stores.base import QuerySyntaxError, Rows, StoreError, _nt, count_triples, nt_lines, python_value, with_timeout
+from kg.stores.base import QuerySyntaxError, QueryTimeout, Rows, StoreError, _nt, count_triples, nt_lines, python_value, with_timeout
 
 
 class BatchLoader:
@@ -70,6 +70,7 @@ class OxigraphStore:
     """Embedded Oxigraph: on disk when given a folder, in memory otherwise."""
 
     allow_service = False  # SERVICE calls to other servers only when the user opts in (kg.queries.refuse_service)
+    memory_limit: int | None = None  # bytes a query may take, in a child process (kg.limits); None: in this process
 
     def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
         import pyoxigraph
@@ -122,7 +123,13 @@ class OxigraphStore:
 
     def query(self, sparql: str, timeout: float | None = None) -> Rows:
         refuse_service(sparql, self.allow_service)
+        if self.memory_limit:  # a user's query: in a child process within memory and time (kg.limits)
+            from kg.limits import LimitExceeded, run_bounded
 
+            try:
+                return run_bounded(lambda: self._query(sparql), self.memory_limit, timeout)
+            except LimitExceeded as e:
+                raise QueryTimeout(str(e)) if "time limit" in str(e) else StoreError(str(e)) from None
         return with_timeout(lambda: self._query(sparql), timeout)
 
     def update(self, sparql: str) -> None:
