@@ -12,6 +12,10 @@ python3 -m venv "$work/venv"
 cd "$work"
 kg="$work/venv/bin/kg"
 "$kg" --version
+"$work/venv/bin/python" -m kg --version     # python -m kg runs the same command line
+site_pkgs=$("$work/venv/bin/python" -c "import kg, pathlib; print(pathlib.Path(kg.__file__).parent)")
+[ -e "$site_pkgs/py.typed" ] || { echo "the wheel lacks kg/py.typed"; exit 1; }
+ls "$work"/venv/lib/python*/site-packages/npc_kg-*.dist-info/licenses/LICENSE >/dev/null || { echo "the wheel lacks LICENSE"; exit 1; }
 "$kg" build --out b -q                      # no path: the seeds inside the package
 "$kg" validate --store b
 "$kg" queries | grep -q piloted-livelihood-voting
