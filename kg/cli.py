@@ -247,7 +247,22 @@ def ask(question: Annotated[str, typer.Argument(help="a question in Chinese (sim
 def export(fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="RDF syntax")] = ExportFormat.ttl,
            out: Annotated[Path | None, typer.Option("--out", "-o", help="file to write (default: standard output)")] = None,
            store: StoreOpt = Path("build")) -> None:
-    """Export the whole graph, sorted and canonical."""
+    """Export the whole graph, sorted and canonical. N-Quads and N-Triples stream: memory stays bounded
+    at any size of store."""
+    if fmt.value in ("nt", "nq"):
+        from kg.export import stream_lines
+
+        graph = _open(store, None)
+        try:
+            if out:
+                with out.open("wb") as f:
+                    n = stream_lines(graph.store, fmt.value, f)
+                typer.echo(f"wrote {out} ({n} lines)")
+            else:
+                stream_lines(graph.store, fmt.value, sys.stdout.buffer)
+        except OSError as e:
+            _fail(f"cannot write {out or 'to standard output'}: {e.strerror or e}")
+        return
     data = _open(store, None).export(fmt.value)
     if out:
         try:

@@ -5,9 +5,13 @@ Output is canonical and sorted, so two builds of the same input are byte-identic
 
 from __future__ import annotations
 
+import heapq
+import io
 import json
 import re
+import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from rdflib import Dataset
 
@@ -36,13 +40,52 @@ def dataset(store: OxigraphStore) -> Dataset:
     return ds
 
 
+SORT_CHUNK = 400_000  # lines sorted in memory at once; a larger store is sorted in runs on disk and merged
+
+
+def stream_lines(store: OxigraphStore, fmt: str, out: BinaryIO, chunk: int = SORT_CHUNK) -> int:
+    """N-Quads or N-Triples (graphs merged, each triple once) written to ``out`` as they are sorted:
+    the same bytes as ``export`` in memory bounded by ``chunk`` lines at any size of store (runs of
+    sorted lines on disk, merged). Returns the lines written."""
+    if fmt not in ("nt", "nq"):
+        raise ValueError(f"only nt and nq stream: {fmt!r}")
+    with tempfile.TemporaryDirectory(prefix="npc-kg-export-") as tmp:
+        runs: list[Path] = []
+        buffer: list[str] = []
+
+        def spill() -> None:
+            run = Path(tmp, f"run-{len(runs)}")
+            run.write_text("".join(sorted(set(buffer))), encoding="utf-8")
+            runs.append(run)
+            buffer.clear()
+
+        for quad in store.store:
+            buffer.append(_decimals(f"{quad.triple if fmt == 'nt' else quad} .\n"))
+            if len(buffer) >= chunk:
+                spill()
+        if buffer or not runs:
+            spill()
+        files = [run.open(encoding="utf-8") for run in runs]
+        try:
+            written, last = 0, None
+            for line in heapq.merge(*files):
+                if line != last:
+                    out.write(line.encode("utf-8"))
+                    written, last = written + 1, line
+        finally:
+            for f in files:
+                f.close()
+    return written
+
+
 def export(store: OxigraphStore, fmt: str) -> bytes:
     """The whole store in one format. Triple formats (ttl, nt) merge the named graphs."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: {', '.join(FORMATS)}")
     if fmt in ("nt", "nq"):
-        lines = sorted({f"{q[0 if fmt == 'nt' else 1]} ." for q in store.quads()})
-        return _decimals("\n".join(lines) + "\n").encode("utf-8")
+        buf = io.BytesIO()
+        stream_lines(store, fmt, buf)
+        return buf.getvalue()
     ds = dataset(store)
     if fmt == "ttl":
         g = bind_prefixes(ds.default_graph.__class__())
