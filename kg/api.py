@@ -54,14 +54,22 @@ class KnowledgeGraph:
         if hasattr(store, "memory_limit"):  # users' queries are bounded in memory (set store.memory_limit to change it)
             store.memory_limit = DEFAULT_MEMORY
 
-    def rows(self, name_or_sparql: str, **params: Any) -> Rows:
+    def rows(self, name_or_sparql: str, limit: int | None = None, offset: int = 0, **params: Any) -> Rows:
         """Plain rows of a stored query (by name) or of SPARQL text (read-only): ``vars``, ``data`` (a
-        sequence of values per row, the cheapest form of a large answer) and ``rows`` (a dict per row)."""
+        sequence of values per row, the cheapest form of a large answer) and ``rows`` (a dict per row).
+        ``limit``/``offset``: one page of them (``total()`` says how many there are in all)."""
+        return self.store.query(queries.page(self._sparql(name_or_sparql, params), limit, offset))
+
+    def total(self, name_or_sparql: str, **params: Any) -> int:
+        """How many rows ``rows()`` gives without a limit: the total that goes with a page."""
+        return int(self.store.query(queries.total(self._sparql(name_or_sparql, params))).data[0][0])
+
+    def _sparql(self, name_or_sparql: str, params: dict[str, Any]) -> str:
         if name_or_sparql in queries.stored():
-            return self.store.query(queries.get(name_or_sparql).bind(params))
+            return queries.get(name_or_sparql).bind(params)
         if params:
             raise ValueError("parameters are bound only in stored queries")
-        return self.store.query(name_or_sparql)
+        return name_or_sparql
 
     def query(self, name_or_sparql: str, **params: Any):
         """A pandas DataFrame of a stored query or SPARQL text."""

@@ -178,8 +178,11 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
           allow_update: Annotated[bool, typer.Option("--allow-update", help="run a SPARQL UPDATE from --file")] = False,
           allow_service: Annotated[bool, typer.Option("--allow-service", help="let the query call other servers (SERVICE)")] = False,
           memory: MemoryOpt = "4GB",
+          limit: Annotated[int | None, typer.Option("--limit", min=0, help="rows of one page (with the total)")] = None,
+          offset: Annotated[int, typer.Option("--offset", min=0, help="rows to skip before the page")] = 0,
           store: StoreOpt = Path("build"), endpoint: EndpointOpt = None) -> None:
-    """Run a stored query (values bound, never pasted) or a .rq file; read-only unless --allow-update."""
+    """Run a stored query (values bound, never pasted) or a .rq file; read-only unless --allow-update.
+    With --limit/--offset, one page of the rows and how many there are in all."""
     values = {}
     for kv in param or []:
         if "=" not in kv:
@@ -213,12 +216,18 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
             _fail("give a stored query name or --file", 2)
         graph = _open(store, endpoint, memory)
         graph.store.allow_service = allow_service
-        rows = graph.store.query(sparql, timeout=timeout)
+        rows = graph.store.query(queries.page(sparql, limit, offset), timeout=timeout)
+        paged = limit is not None or offset > 0
+        count = int(graph.store.query(queries.total(sparql), timeout=timeout).data[0][0]) if paged else None
     except (KeyError, queries.ParamError) as e:
         _fail(str(e).strip("'\""), 2)
     except StoreError as e:
         _fail(str(e))
     text = _render(rows, fmt.value)
+    if count is not None and fmt.value == "table":
+        text += f"\n(rows {offset + 1}–{offset + len(rows.data)} of {count})" if rows.data else f"\n(no rows past {offset} of {count})"
+    elif count is not None:
+        typer.echo(f"rows {offset + 1}–{offset + len(rows.data)} of {count}", err=True)
     typer.echo(text, nl=not text.endswith("\n"))  # CSV ends its last row itself: no blank line after it
 
 

@@ -200,6 +200,26 @@ def refuse_service(sparql: str, allowed: bool = False) -> None:
         raise ServiceRefused("the query calls another server with SERVICE: refused (opt in with --allow-service)")
 
 
+def page(sparql: str, limit: int | None, offset: int = 0) -> str:
+    """A SELECT a page at a time: LIMIT and OFFSET after its ORDER BY (every stored query orders every
+    column, so a page is the same rows on every engine)."""
+    if limit is None and not offset:
+        return sparql
+    if (limit is not None and limit < 0) or offset < 0:
+        raise ParamError("--limit and --offset are numbers of rows, not below 0")
+    return f"{sparql.rstrip()}\n{f'LIMIT {int(limit)} ' if limit is not None else ''}OFFSET {int(offset)}\n"
+
+
+def total(sparql: str) -> str:
+    """How many rows a SELECT answers in all, as one query: the SELECT as a sub-select under a COUNT
+    (its PREFIX lines stay on top)."""
+    text = strip_comments(sparql)
+    at = re.search(r"\bSELECT\b", text, re.IGNORECASE)
+    if at is None:
+        raise ParamError("only a SELECT query has pages")
+    return f"{sparql[: at.start()]}SELECT (COUNT(*) AS ?total) WHERE {{ {{ {sparql[at.start():]} }} }}"
+
+
 def strip_comments(text: str) -> str:
     """Comments blanked out (same length) so that WHERE in a comment is not taken for the real one."""
     return re.sub(r"#[^\n]*", lambda m: " " * len(m.group()), text)

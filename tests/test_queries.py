@@ -113,3 +113,11 @@ def test_broad_parameters_are_tested_in_filters_not_matched_in_patterns():
                 assert lines and all(line.startswith("FILTER") for line in lines), (name, p.name, lines)
                 checked.append((name, p.name))
     assert ("enforcement-inspections", "modality") in checked and len(checked) >= 10
+
+
+def test_a_stored_query_a_page_at_a_time_with_its_total(built):
+    everything = built.rows("counts").data
+    pages = [built.rows("counts", limit=40, offset=o).data for o in range(0, len(everything) + 40, 40)]
+    assert [row for p in pages for row in p] == everything and len(pages[0]) == 40 and pages[-1] == []
+    assert built.total("counts") == len(everything) > 100
+    assert built.total("counts", body="绛县人大常委会") == len(built.rows("counts", body="绛县人大常委会").data) > 10
