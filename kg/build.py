@@ -185,6 +185,17 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+WORKER_MEMORY = 8 * 1024**3  # a worker's address space: a file that needs more fails by name, not the machine
+
+
+def _bound_worker(memory: int | None) -> None:
+    """A worker's limit: past it an allocation fails, and the file being built fails by name."""
+    if memory:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+
 @dataclass(frozen=True)
 class Options:
     """How each file is built (sent to the worker processes)."""
@@ -192,6 +203,7 @@ class Options:
     check: bool = True  # SHACL: facts that break a shape are kept out of the graph
     file_timeout: float | None = FILE_TIMEOUT  # seconds one file may take
     ocr: bool = False  # read scanned PDF pages with OCR (seconds a page)
+    worker_memory: int | None = WORKER_MEMORY  # bytes of address space a worker process may take (--jobs > 1)
 
 
 class Processed(NamedTuple):
@@ -247,7 +259,7 @@ def _in_parallel(paths: list[str], options: Options, jobs: int) -> Iterator[Proc
     done = 0
     while done < len(chunks):
         try:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_bound_worker, initargs=(options.worker_memory,)) as pool:
                 pending: deque[Future] = deque()
                 for chunk in chunks[done:]:
                     pending.append(pool.submit(_process_many, chunk, options))
@@ -266,7 +278,7 @@ def _in_parallel(paths: list[str], options: Options, jobs: int) -> Iterator[Proc
 def _alone(path: str, options: Options) -> Processed:
     """One file in a process of its own: a file that kills its worker fails alone."""
     try:
-        with ProcessPoolExecutor(max_workers=1) as pool:
+        with ProcessPoolExecutor(max_workers=1, initializer=_bound_worker, initargs=(options.worker_memory,)) as pool:
             return pool.submit(process, path, options).result()
     except BrokenProcessPool:
         return Processed(FileResult(path, False, error="the process building this file died (killed, or out of memory)"))
@@ -278,7 +290,7 @@ def _cache_path(out: Path) -> Path:
 
 def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1, check: bool = True,
           progress: Callable[[FileResult], None] | None = None, file_timeout: float | None = FILE_TIMEOUT,
-          ocr: bool = False) -> BuildResult:
+          ocr: bool = False, worker_memory: int | None = WORKER_MEMORY) -> BuildResult:
     """Build report files and folders into ``out/store`` (report graphs, the entities they share,
     each body's derived graph), with tables in ``out/tables/`` and the text each report was read as
     in ``out/texts/``; ``progress`` is called once per file. One build at a time writes
@@ -295,7 +307,7 @@ def build(paths: Iterable[str | Path], out: str | Path = "build", jobs: int = 1,
         notes.append(f"--jobs {jobs} capped at {max_jobs()}: twice this machine's {os.cpu_count()} cores")
         jobs = max_jobs()
     with _writer_lock(out):
-        result = _build(list(paths), out, max(1, jobs), Options(check, file_timeout, ocr), progress)
+        result = _build(list(paths), out, max(1, jobs), Options(check, file_timeout, ocr, worker_memory), progress)
     result.notes = notes
     return result
 

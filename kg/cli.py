@@ -94,14 +94,20 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
           jobs: Annotated[int, typer.Option("--jobs", "-j", help="worker processes", min=1)] = 1,
           file_timeout: Annotated[float, typer.Option("--file-timeout", help="seconds one file may take (0: no limit)", min=0, callback=_seconds)] = 300.0,
           ocr: Annotated[bool, typer.Option("--ocr", help="read scanned PDF pages with OCR (seconds a page)")] = False,
-          quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False) -> None:
+          quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+          worker_memory: Annotated[str, typer.Option("--worker-memory", help="memory a worker may take (--jobs > 1), e.g. 8GB")] = "8GB") -> None:
     """Build reports into a validated graph store. Exit 0: all built; 3: some files failed, the rest
     were built; 1: nothing could be built."""
     from kg.build import BuildError, collect
     from kg.build import build as run
+    from kg.limits import parse_size
     from kg.paths import SEEDS
     from kg.progress import Progress
 
+    try:
+        memory = parse_size(worker_memory)
+    except ValueError as e:
+        _fail(f"--worker-memory: {e}", 2)
     paths = paths or [SEEDS]
     bar = Progress(len(collect(paths, build=out)), "build")
 
@@ -110,7 +116,7 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
             bar.tick(note=("" if r.ok else "FAILED ") + Path(r.path).name)
 
     try:
-        result = run(paths, out, jobs=jobs, progress=progress, file_timeout=file_timeout or None, ocr=ocr)
+        result = run(paths, out, jobs=jobs, progress=progress, file_timeout=file_timeout or None, ocr=ocr, worker_memory=memory)
     except BuildError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(1) from None

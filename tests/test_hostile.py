@@ -266,3 +266,14 @@ def test_kg_serve_answers_on_after_a_query_past_its_memory_limit(one):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_worker_past_its_memory_limit_fails_its_files_by_name_and_the_build_ends(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for seed in ("003_ff0f401e9b94a24c.txt", "004_73afdd1df5b9533d.txt"):
+        shutil.copy(SEEDS / seed, src / seed)
+    tight = build([src], tmp_path / "tight", jobs=2, worker_memory=300 * 1024**2)
+    assert [f.ok for f in tight.files] == [False, False] and all("memory" in f.error for f in tight.files)
+    roomy = build([src], tmp_path / "roomy", jobs=2)
+    assert [f.ok for f in roomy.files] == [True, True]
