@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph, URIRef
 
@@ -16,6 +16,9 @@ from kg.derived import is_derived
 from kg.rdf import ENTITIES_GRAPH, is_report_graph
 from kg.stores import OxigraphStore, RemoteStore, Rows, Store
 from kg.validate import DEFAULT_ENGINE, ValidationReport, Violation, validate
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def with_entities(report: Graph, entities: Graph) -> Graph:
@@ -134,6 +137,31 @@ class KnowledgeGraph:
                 province: str | None = None, hierarchy: bool = False):
         """A networkx graph: bipartite, mechanisms (co-adoption), bodies (similarity) or diffusion."""
         return _network.build_graph(self.store, kind, modality, mechanism, province, hierarchy)
+
+    def adoption(self, mechanism: str | None = None) -> pd.DataFrame:
+        """The event-history table (kg.adoption): body × mechanism × year, observed or not."""
+        t = self.table("adoption")
+        return t if mechanism is None else t[t.mechanism == mechanism].reset_index(drop=True)
+
+    def plot(self, kind: str, mechanism: str, out: str | Path, by: str = "level", year: int | None = None) -> Path:
+        """Pictures of a mechanism's spread (kg.charts): ``adoption`` curves by ``by`` (level or
+        province), or the province ``grid`` of shares in ``year`` (default: the last year observed)."""
+        from kg import adoption as _adoption
+        from kg import charts, lexicon
+
+        label = lexicon.concept("mechanism", mechanism).label_zh
+        t = self.adoption(mechanism)
+        if kind == "adoption":
+            if by not in ("level", "province"):
+                raise ValueError(f"--by {by!r}: level or province")
+            return charts.adoption_curves(_adoption.curves(t, mechanism, by), out, label, by)
+        if kind == "grid":
+            observed = t[t.observed.fillna(False)].year
+            year = year if year is not None else (int(observed.max()) if len(observed) else None)
+            if year is None:
+                raise ValueError(f"no body reports {mechanism} in the corpus: nothing to map")
+            return charts.province_grid(_adoption.province_shares(t, mechanism, year), out, label, year)
+        raise ValueError(f"unknown picture {kind!r}: adoption or grid")
 
     def export(self, fmt: str = "ttl", path: str | Path | None = None) -> bytes:
         if not isinstance(self.store, OxigraphStore):

@@ -363,6 +363,21 @@ def table_cmd(name: Annotated[TableName, typer.Argument(help="which table")],
     _emit(text, out)
 
 
+@app.command()
+def plot(kind: Annotated[str, typer.Argument(help="adoption (curves) or grid (province tiles)")],
+         mechanism: Annotated[str, typer.Option("--mechanism", "-m", help="a mechanism's local name")] = "livelihood-project-voting",
+         out: Annotated[Path, typer.Option("--out", "-o", help=".png .svg .pdf or .html")] = Path("build/adoption.png"),
+         by: Annotated[str, typer.Option("--by", help="curves by level or province")] = "level",
+         year: Annotated[int | None, typer.Option("--year", help="the grid's year (default: the last observed)")] = None,
+         store: StoreOpt = Path("build")) -> None:
+    """How a mechanism spread: cumulative adopters by year beside the bodies observed, or a province grid
+    shaded by the share of observed bodies that had adopted."""
+    try:
+        typer.echo(f"wrote {_open(store, None).plot(kind, mechanism, out, by, year)}")
+    except (KeyError, ValueError) as e:
+        _fail(str(e).strip("'\""), 2)
+
+
 @app.command("check")
 def check_cmd(store: StoreOpt = Path("build")) -> None:
     """What does not add up: one count given two values in a report, two reports that disagree on a

@@ -10,6 +10,7 @@ import networkx as nx
 import pandas as pd
 
 from kg import queries
+from kg.adoption import parent_body
 from kg.places import gazetteer
 from kg.stores import Store
 
@@ -84,7 +85,13 @@ def diffusion(store: Store, mechanism: str = "livelihood-project-voting") -> nx.
         root = f"place:{prov}" if prov else "place:?"
         g.add_node(root, kind="place", label=prov or "?", level="province", first_year=0, stage_path="", stage="")
         for n in sorted(nodes, key=lambda n: (g.nodes[n]["first_year"], n)):
-            g.add_edge(root, n, year=g.nodes[n]["first_year"], weight=1)
+            g.add_edge(root, n, year=g.nodes[n]["first_year"], weight=1, kind="province")
+    # top-down spread: a body to the bodies below it in the gazetteer that reported the mechanism later
+    node_of = {str(b): f"body:{z}" for b, z in zip(t.body, t.body_zh)}
+    for local, child in sorted(node_of.items()):
+        parent = node_of.get(parent_body(local.split("-", 1)[0]) or "")
+        if parent and 0 < g.nodes[parent]["first_year"] < g.nodes[child]["first_year"]:
+            g.add_edge(parent, child, year=g.nodes[child]["first_year"], weight=1, kind="parent-child")
     return g
 
 

@@ -25,7 +25,7 @@ from kg import lexicon, queries
 from kg.stores import OxigraphStore, Store
 
 TABLES = ("counts", "practices", "bodies", "laws", "reports")  # each the answer of a stored table-* query
-NAMES = (*TABLES, "panel")  # and the panel, made from the counts
+NAMES = (*TABLES, "panel", "adoption")  # and the panel, made from the counts; adoption from practices, reports, bodies
 FORMATS = ("csv", "parquet", "json", "table")
 _INTS = ("year", "period_start", "period_end", "start", "end")
 FOLDER = "tables"  # beside the store: build/tables/<name>.parquet
@@ -56,6 +56,10 @@ def table(store: Store, name: str) -> pd.DataFrame:
     """
     if name == "panel":
         return panel(table(store, "counts"))
+    if name == "adoption":
+        from kg.adoption import adoption
+
+        return adoption(table(store, "practices"), table(store, "reports"), table(store, "bodies"))
     if name not in TABLES:
         raise ValueError(f"unknown table {name!r}; choose one of {', '.join(NAMES)}")
     built = _built(store, name)
