@@ -35,6 +35,7 @@ REQUESTS = [
     ("mechanism-pairs", {"mechanism": "deputy-training", "modality": "reported"}),
     ("practice-over-years", {"body": "会东县人大常委会", "mechanism": "livelihood-project-voting"}),
     ("sessions-of-body", {"body": "绛县人大常委会"}),
+    ("first-adopters", {"mechanism": "livelihood-project-voting"}),
     *((name, {}) for name, q in sorted(queries.stored().items()) if not q.params),
 ]
 
