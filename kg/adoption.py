@@ -31,51 +31,36 @@ def adoption(practices: pd.DataFrame, reports: pd.DataFrame, bodies: pd.DataFram
     observed = _observed_years(reports)
     info = bodies.drop_duplicates("body").set_index("body")
     parents = {b: parent_body(code) for b, code in info.place_code.items() if isinstance(code, str)}
+    children: dict[str, list[str]] = {}
+    for b, p in parents.items():
+        if p is not None:
+            children.setdefault(p, []).append(b)
     firsts = done.groupby(["body", "mechanism"]).year.min().astype(int).to_dict()
+    by_body = dict(iter(done.groupby(["body", "mechanism"], sort=True)))
     rows = []
-    for (body, mech), group in done.groupby(["body", "mechanism"], sort=True):
-        years = {int(y) for y in group.year} | observed.get(body, set())
-        by_year = {int(y): g for y, g in group.groupby("year")}
-        first = firsts[(body, mech)]
-        pilot = group[group.stage == "pilot"].year.min()
-        adopt = group[group.stage.isin(["adopt", "expand", "implement"])].year.min()
-        parent = parents.get(body)
-        siblings = [b for b, p in parents.items() if p == parent and b != body] if parent else []
-        meta = info.loc[body] if body in info.index else None
-        for year in range(min(years), max(years) + 1):
-            that = by_year.get(year)
-            rows.append({
-                "body": body, "body_zh": group.body_zh.iloc[0], "mechanism": mech, "year": year,
-                "observed": year in observed.get(body, set()) or that is not None,
-                "reported": that is not None,
-                "stage": next((s for s in STAGES if that is not None and s in set(that.stage)), None),
-                "event": year == first, "at_risk": year <= first, "first_year": first,
-                "first_pilot_year": None if pd.isna(pilot) else int(pilot),
-                "first_adopt_year": None if pd.isna(adopt) else int(adopt),
-                "level": None if meta is None else meta.level, "province": None if meta is None else meta.province,
-                "prefecture": None if meta is None else meta.prefecture, "place_code": None if meta is None else meta.place_code,
-                "parent_body": parent,
-                "parent_reported_before": parent is not None and firsts.get((parent, mech), 10**4) < year,
-                "siblings_reported_before": sum(firsts.get((s, mech), 10**4) < year for s in siblings),
-                "evidence": None if that is None else that.sort_values(["report", "start"]).quote.iloc[0],
-            })
-    # bodies observed but never reporting a mechanism someone reported: at risk every observed year
     for mech in sorted(done.mechanism.unique()):
-        reporting = set(done[done.mechanism == mech].body)
-        for body in sorted(set(observed) - reporting):
-            if body not in info.index:
-                continue
-            meta, parent = info.loc[body], parents.get(body)
-            siblings = [b for b, p in parents.items() if p == parent and b != body] if parent else []
-            for year in range(min(observed[body]), max(observed[body]) + 1):
-                rows.append({"body": body, "body_zh": meta.body_zh, "mechanism": mech, "year": year,
-                             "observed": year in observed[body], "reported": False, "stage": None, "event": False,
-                             "at_risk": True, "first_year": None, "first_pilot_year": None, "first_adopt_year": None,
-                             "level": meta.level, "province": meta.province, "prefecture": meta.prefecture,
-                             "place_code": meta.place_code, "parent_body": parent,
+        # every body a report observes is at risk, whether or not any report of it names the mechanism
+        for body in sorted({b for b, m in by_body if m == mech} | (set(observed) & set(info.index))):
+            group = by_body.get((body, mech))
+            years = observed.get(body, set()) | (set() if group is None else {int(y) for y in group.year})
+            by_year = {} if group is None else {int(y): g for y, g in group.groupby("year")}
+            parent = parents.get(body)
+            siblings = [b for b in children.get(parent, ()) if b != body] if parent else []
+            meta = info.loc[body] if body in info.index else None
+            first = firsts.get((body, mech))
+            base = {"body": body, "body_zh": meta.body_zh if meta is not None else group.body_zh.iloc[0], "mechanism": mech,
+                    "first_year": first, "first_pilot_year": _first(group, ("pilot",)),
+                    "first_adopt_year": _first(group, ("adopt", "expand", "implement")), "parent_body": parent,
+                    **{k: None if meta is None else meta[k] for k in ("level", "province", "prefecture", "place_code")}}
+            for year in range(min(years), max(years) + 1):
+                that = by_year.get(year)
+                rows.append({**base, "year": year, "observed": year in observed.get(body, set()) or that is not None,
+                             "reported": that is not None,
+                             "stage": next((s for s in STAGES if that is not None and s in set(that.stage)), None),
+                             "event": year == first, "at_risk": first is None or year <= first,
                              "parent_reported_before": parent is not None and firsts.get((parent, mech), 10**4) < year,
                              "siblings_reported_before": sum(firsts.get((s, mech), 10**4) < year for s in siblings),
-                             "evidence": None})
+                             "evidence": None if that is None else that.sort_values(["report", "start"]).quote.iloc[0]})
     out = pd.DataFrame(rows, columns=COLUMNS)
     out = out.sort_values(["mechanism", "body", "year"], kind="stable").reset_index(drop=True)
     for col in ("year", "first_year", "first_pilot_year", "first_adopt_year", "siblings_reported_before"):
@@ -85,6 +70,14 @@ def adoption(practices: pd.DataFrame, reports: pd.DataFrame, bodies: pd.DataFram
     for col in ("body", "body_zh", "mechanism", "stage", "level", "province", "prefecture", "place_code", "parent_body", "evidence"):
         out[col] = out[col].astype("string")
     return out
+
+
+def _first(group: pd.DataFrame | None, stages: tuple[str, ...]) -> int | None:
+    """The first year a body's reports give one of these stages."""
+    if group is None:
+        return None
+    years = group[group.stage.isin(stages)].year
+    return int(years.min()) if len(years) else None
 
 
 def _observed_years(reports: pd.DataFrame) -> dict[str, set[int]]:
