@@ -36,31 +36,34 @@ def adoption(practices: pd.DataFrame, reports: pd.DataFrame, bodies: pd.DataFram
         if p is not None:
             children.setdefault(p, []).append(b)
     firsts = done.groupby(["body", "mechanism"]).year.min().astype(int).to_dict()
-    by_body = dict(iter(done.groupby(["body", "mechanism"], sort=True)))
+    years_of = {k: {int(y) for y in g} for k, g in done.groupby(["body", "mechanism"]).year}
+    names = dict(zip(done.body, done.body_zh))
+    cols = ("body_zh", "level", "province", "prefecture", "place_code")
+    meta_of = info[list(cols)].astype(object).where(info[list(cols)].notna(), None).to_dict("index")
+    ordered = done.sort_values(["report", "start"], kind="stable")
+    per_year = {k: (set(g.stage), g.quote.iloc[0]) for k, g in ordered.groupby(["body", "mechanism", "year"], sort=False)}
+    pilot_first, adopt_first = (_firsts(done, stages) for stages in (("pilot",), ("adopt", "expand", "implement")))
     rows = []
     for mech in sorted(done.mechanism.unique()):
         # every body a report observes is at risk, whether or not any report of it names the mechanism
-        for body in sorted({b for b, m in by_body if m == mech} | (set(observed) & set(info.index))):
-            group = by_body.get((body, mech))
-            years = observed.get(body, set()) | (set() if group is None else {int(y) for y in group.year})
-            by_year = {} if group is None else {int(y): g for y, g in group.groupby("year")}
+        for body in sorted({b for b, m in years_of if m == mech} | (set(observed) & set(meta_of))):
+            years = observed.get(body, set()) | years_of.get((body, mech), set())
             parent = parents.get(body)
             siblings = [b for b in children.get(parent, ()) if b != body] if parent else []
-            meta = info.loc[body] if body in info.index else None
+            meta = meta_of.get(body) or {"body_zh": names.get(body)}
             first = firsts.get((body, mech))
-            base = {"body": body, "body_zh": meta.body_zh if meta is not None else group.body_zh.iloc[0], "mechanism": mech,
-                    "first_year": first, "first_pilot_year": _first(group, ("pilot",)),
-                    "first_adopt_year": _first(group, ("adopt", "expand", "implement")), "parent_body": parent,
-                    **{k: None if meta is None else meta[k] for k in ("level", "province", "prefecture", "place_code")}}
+            base = {"body": body, "mechanism": mech, "first_year": first, "first_pilot_year": pilot_first.get((body, mech)),
+                    "first_adopt_year": adopt_first.get((body, mech)), "parent_body": parent,
+                    **{k: meta.get(k) for k in cols}}
             for year in range(min(years), max(years) + 1):
-                that = by_year.get(year)
+                that = per_year.get((body, mech, year))
                 rows.append({**base, "year": year, "observed": year in observed.get(body, set()) or that is not None,
                              "reported": that is not None,
-                             "stage": next((s for s in STAGES if that is not None and s in set(that.stage)), None),
+                             "stage": next((s for s in STAGES if that is not None and s in that[0]), None),
                              "event": year == first, "at_risk": first is None or year <= first,
                              "parent_reported_before": parent is not None and firsts.get((parent, mech), 10**4) < year,
                              "siblings_reported_before": sum(firsts.get((s, mech), 10**4) < year for s in siblings),
-                             "evidence": None if that is None else that.sort_values(["report", "start"]).quote.iloc[0]})
+                             "evidence": None if that is None else that[1]})
     out = pd.DataFrame(rows, columns=COLUMNS)
     out = out.sort_values(["mechanism", "body", "year"], kind="stable").reset_index(drop=True)
     for col in ("year", "first_year", "first_pilot_year", "first_adopt_year", "siblings_reported_before"):
@@ -72,12 +75,9 @@ def adoption(practices: pd.DataFrame, reports: pd.DataFrame, bodies: pd.DataFram
     return out
 
 
-def _first(group: pd.DataFrame | None, stages: tuple[str, ...]) -> int | None:
-    """The first year a body's reports give one of these stages."""
-    if group is None:
-        return None
-    years = group[group.stage.isin(stages)].year
-    return int(years.min()) if len(years) else None
+def _firsts(done: pd.DataFrame, stages: tuple[str, ...]) -> dict[tuple[str, str], int]:
+    """(body, mechanism) → the first year its reports give one of these stages."""
+    return done[done.stage.isin(stages)].groupby(["body", "mechanism"]).year.min().astype(int).to_dict()
 
 
 def _observed_years(reports: pd.DataFrame) -> dict[str, set[int]]:
