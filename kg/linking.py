@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
 from kg import lexicon, segment
-from kg.places import Place, gazetteer
+from kg.places import LEVELS, Place, gazetteer
 
 NATIONAL = Place("000000", "中华人民共和国", "national", "")
 
@@ -105,13 +106,9 @@ def _resolve(name: str, context: str, levels: tuple[str, ...]) -> Place | None:
     top = [p for p in cands if ctx[p.code] == best]
     if len(top) == 1:
         return top[0]
-    higher = min(top, key=lambda p: gazetteer_level(p))
-    same = [p for p in top if gazetteer_level(p) == gazetteer_level(higher)]
+    higher = min(top, key=lambda p: LEVELS.index(p.level))
+    same = [p for p in top if p.level == higher.level]
     return higher if len(same) == 1 else None
-
-
-def gazetteer_level(p: Place) -> int:
-    return ("national", "province", "prefecture", "county", "township", "village").index(p.level)
 
 
 def mentions(norm: str) -> list[Mention]:
@@ -135,7 +132,7 @@ def mentions(norm: str) -> list[Mention]:
         known = next((before[-n:] for n in range(min(len(before), 10), 1, -1) if before[-n:] in gaz.by_name), None)
         if known is not None and known not in levels and not any(before.endswith(w) for w in levels if len(w) > len(known)):
             place = _resolve(known, norm, ("province", "prefecture", "county", "township"))
-            out.append(Mention(m.start() - len(known) - skip, m.end(), place, _full_name(known, place), m.group()))
+            out.append(Mention(m.start() - len(known) - skip, m.end(), place, place.name if place else known, m.group()))
         elif m.group() in (*_WORKING, "人大主席团") and (name := _unknown_township(before)):
             out.append(Mention(m.start() - len(name) - skip, m.end(), None, name, m.group()))  # a street the gazetteer lacks
     for m in _WORKING_SHANGHAI.finditer(norm):
@@ -156,13 +153,6 @@ def _unknown_township(before: str) -> str | None:
     if last in ("街道", "镇", "乡") and len(words) > 1 and re.fullmatch(r"[\u4e00-\u9fff]{2,5}", words[-2]):
         return words[-2] + last
     return last if re.fullmatch(r"[\u4e00-\u9fff]{2,5}(?:街道|镇|乡)", last) else None
-
-
-def _full_name(written: str, place: Place | None) -> str:
-    """The name a body's label carries: the place's own (凉山州 → 凉山彝族自治州), or as written when unknown."""
-    if place is None:
-        return written
-    return place.name
 
 
 def _passing(norm: str, m: Mention) -> bool:
@@ -199,7 +189,7 @@ def _ends_a_name(norm: str, end: int) -> bool:
     return any(norm[end - n: end] in names for n in range(2, min(end, 10) + 1))
 
 
-def self_words(norm: str, skip) -> Counter[str]:
+def self_words(norm: str, skip: Callable[[int, int], bool]) -> Counter[str]:
     """How often the text calls its body by a level word alone (县人大常委会 → 县; a bare
     人大主席团 is a township's)."""
     votes: Counter[str] = Counter()
@@ -285,7 +275,7 @@ def _link(m: Mention, rule: str) -> Link:
     return Link(m.place, kind, m.label or body_name(m.name, kind), rule, m.start, m.end)
 
 
-def link(norm: str, head_end: int, skip) -> Link | None:
+def link(norm: str, head_end: int, skip: Callable[[int, int], bool]) -> Link | None:
     """The reporting body of a text (``skip(start, end)``: spans that are page residue), or None."""
     found = [m for m in mentions(norm) if not _passing(norm, m) and not skip(m.start, m.end)
              and not _in_title_marks(norm, m.start) and not _TOC.search(_line_of(norm, m.start))]
