@@ -21,23 +21,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from kg.drawing import cjk_font
+from kg.drawing import pyplot
 from kg.paths import DATA
 from kg.places import gazetteer
 
 FORMATS = ("png", "svg", "pdf", "html")
-
-
-def _figure():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["font.family"] = [cjk_font(), "DejaVu Sans"]
-    plt.rcParams["svg.fonttype"] = "none"
-    plt.rcParams["pdf.fonttype"] = 42
-    return plt
 
 
 def _save(fig, out: Path, title: str, numbers: pd.DataFrame) -> Path:
@@ -62,7 +50,7 @@ def _save(fig, out: Path, title: str, numbers: pd.DataFrame) -> Path:
 def adoption_curves(curves: pd.DataFrame, out: str | Path, mechanism_label: str, by: str = "level") -> Path:
     """Cumulative bodies that report the mechanism by year, one line per group, with the bodies
     observed each year drawn alongside as bars: a curve of coverage is not read as adoption."""
-    plt = _figure()
+    plt = pyplot()
     out = Path(out)
     fig, ax = plt.subplots(figsize=(9, 5.5))
     groups = list(dict.fromkeys(curves[by]))
@@ -91,7 +79,7 @@ def adoption_curves(curves: pd.DataFrame, out: str | Path, mechanism_label: str,
 def province_grid(shares: pd.DataFrame, out: str | Path, mechanism_label: str, year: int) -> Path:
     """Each province a tile, shaded by the share of its observed bodies that had reported the mechanism
     by ``year``; a province with no body observed that year is grey and says so."""
-    plt = _figure()
+    plt = pyplot()
     out = Path(out)
     cells = _grid()
     by_province = {str(r.province): r for r in shares.itertuples()}

@@ -72,19 +72,26 @@ def _diffusion_title(mechanism: str) -> str:
     return f"{zh}的扩散 Diffusion of {en}"
 
 
-def draw(g: nx.Graph, out: str | Path, title: str | None = None, label_top: int = 40, fmt: str | None = None) -> Path:
-    """PNG, SVG or PDF (by suffix unless ``fmt`` is given). Colour by kind, level and stage, size by degree; only the
-    best-connected ``label_top`` nodes are labelled so that large networks stay legible."""
+def pyplot():
+    """matplotlib's pyplot off-screen, with the CJK font first and text kept as text in SVG and PDF."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
 
-    family = cjk_font()
-    plt.rcParams["font.family"] = [family, "DejaVu Sans"]
+    plt.rcParams["font.family"] = [cjk_font(), "DejaVu Sans"]
     plt.rcParams["svg.fonttype"] = "none"  # SVG text stays text: searchable, editable, selectable
     plt.rcParams["pdf.fonttype"] = 42  # PDF embeds the font as TrueType/CID: text can be copied
+    return plt
+
+
+def draw(g: nx.Graph, out: str | Path, title: str | None = None, label_top: int = 40, fmt: str | None = None) -> Path:
+    """PNG, SVG or PDF (by suffix unless ``fmt`` is given). Colour by kind, level and stage, size by degree; only the
+    best-connected ``label_top`` nodes are labelled so that large networks stay legible."""
+    from matplotlib.lines import Line2D
+
+    plt = pyplot()
+    family = cjk_font()
     out = Path(out)
     fig, ax = plt.subplots(figsize=(12, 9), dpi=110)
     if g.number_of_nodes() == 0:
