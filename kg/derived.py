@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from rdflib import Literal
-from rdflib.namespace import PROV, RDF, XSD
+from rdflib.namespace import PROV, RDF
 
 from kg import lexicon, tables
-from kg.rdf import ID, NPC, SDMX_ATTR, SDMX_DIM, SDMX_MEASURE, decimal_literal, sentence_iri, unit_iri, year_literal
+from kg import ntriples as nt
+from kg.rdf import ID, NPC, SDMX_ATTR, SDMX_DIM, SDMX_MEASURE, sentence_iri, unit_iri
 from kg.stores import OxigraphStore, Store
 
 VERSION = "npc-derived/4"  # a build by another version writes every body's summaries again
@@ -77,22 +77,12 @@ def _local(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1]
 
 
-# IRIs and integers of the summaries are written as text (through rdflib's terms, summing up took 1.8
-# times as long); string literals still go through rdflib, the one escaper.
+# the summaries are written as text (through rdflib's terms, summing up took 1.8 times as long)
 _P = {name: f"<{NPC[name]}>" for name in (
     "body", "factCount", "evidenceCount", "exampleSentence", "mechanism", "modality", "stage", "stageList", "firstYear",
     "lastYear", "yearList", "year", "scopeList", "valueCount", "measure", "bound", "bodyCount", "practiceFacts", "countFacts")} | {
     "type": f"<{RDF.type}>", "wasDerivedFrom": f"<{PROV.wasDerivedFrom}>", "unitMeasure": f"<{SDMX_ATTR.unitMeasure}>",
     "refPeriod": f"<{SDMX_DIM.refPeriod}>", "obsValue": f"<{SDMX_MEASURE.obsValue}>"}
-
-
-def _lit(value: str, lang: str | None = None) -> str:
-    """A string literal in N-Triples (rdflib escapes it)."""
-    return Literal(value, lang=lang).n3()
-
-
-def _int(n: int) -> str:
-    return f'"{n}"^^<{XSD.integer}>'
 
 
 @cache
@@ -143,8 +133,8 @@ def summarise(practices: Iterable[dict], counts: Iterable[dict]) -> dict[str, li
         out = lines[graph_of(body)]
         out += [f"{n} {_P['type']} <{NPC[kind]}> .", f"{n} {_P['body']} <{body}> ."]
         if s is not None:
-            out += [f"{n} {_P['factCount']} {_int(len(s.facts))} .",
-                    f"{n} {_P['evidenceCount']} {_int(len(s.sentences))} .",
+            out += [f"{n} {_P['factCount']} {nt.integer(len(s.facts))} .",
+                    f"{n} {_P['evidenceCount']} {nt.integer(len(s.sentences))} .",
                     f"{n} {_P['exampleSentence']} <{s.example}> ."]
             out += [f"{n} {_P['wasDerivedFrom']} <{f}> ." for f in sorted(s.facts)]
         return out, n
@@ -157,34 +147,34 @@ def summarise(practices: Iterable[dict], counts: Iterable[dict]) -> dict[str, li
     for (b, mo), kinds in tally.items():
         out, n = node(b, "FactTally", ("tally", b, mo))
         out.append(f"{n} {_P['modality']} {_iri('modality', mo)} .")
-        out += [f"{n} {prop} {_int(len(facts))} ." for prop, facts in sorted(kinds.items())]
+        out += [f"{n} {prop} {nt.integer(len(facts))} ." for prop, facts in sorted(kinds.items())]
     for (b, m, mo), s in practice.items():
         out, n = node(b, "PracticeSummary", ("practice", b, m, mo), s)
         out += [f"{n} {_P['mechanism']} {_iri('mechanism', m)} .", f"{n} {_P['modality']} {_iri('modality', mo)} ."]
         out += [f"{n} {_P['stage']} {_iri('stage', st)} ." for st in sorted(s.stages)]
-        out.append(f"{n} {_P['stageList']} {_lit(','.join(sorted(s.stages)))} .")
+        out.append(f"{n} {_P['stageList']} {nt.literal(','.join(sorted(s.stages)))} .")
         if s.years:
-            out += [f"{n} {_P['firstYear']} {year_literal(min(s.years)).n3()} .", f"{n} {_P['lastYear']} {year_literal(max(s.years)).n3()} .",
-                    f"{n} {_P['yearList']} {_lit(','.join(map(str, sorted(s.years))))} ."]
+            out += [f"{n} {_P['firstYear']} {nt.year(min(s.years))} .", f"{n} {_P['lastYear']} {nt.year(max(s.years))} .",
+                    f"{n} {_P['yearList']} {nt.literal(','.join(map(str, sorted(s.years))))} ."]
     for (b, m, mo, st, year), s in yearly.items():
         out, n = node(b, "PracticeYear", ("practice", b, m, mo, st, year), s)
         out += [f"{n} {_P['mechanism']} {_iri('mechanism', m)} .", f"{n} {_P['modality']} {_iri('modality', mo)} .",
                 f"{n} {_P['stage']} {_iri('stage', st)} ."]
         if year is not None:
-            out.append(f"{n} {_P['year']} {year_literal(int(year)).n3()} .")
+            out.append(f"{n} {_P['year']} {nt.year(int(year))} .")
         if s.scopes:
-            out.append(f"{n} {_P['scopeList']} {_lit('、'.join(sorted(s.scopes)), lang='zh')} .")
+            out.append(f"{n} {_P['scopeList']} {nt.literal('、'.join(sorted(s.scopes)), lang='zh')} .")
     for (b, m, year, mo, u), s in cells.items():
         out, n = node(b, "CountSummary", ("count", b, m, year, mo, unit_iri(u)), s)
         out += [f"{n} {_P['modality']} {_iri('modality', mo)} .", f"{n} {_P['unitMeasure']} {_unit(u)} .",
-                f"{n} {_P['valueCount']} {_int(len({v for v, _ in s.values}))} ."]
+                f"{n} {_P['valueCount']} {nt.integer(len({v for v, _ in s.values}))} ."]
         if m is not None:
             out.append(f"{n} {_P['measure']} {_iri('measure', m)} .")
         if year is not None:
-            out.append(f"{n} {_P['refPeriod']} {year_literal(int(year)).n3()} .")
+            out.append(f"{n} {_P['refPeriod']} {nt.year(int(year))} .")
         if len(s.values) == 1:  # counts that disagree give the cell no value: no number is picked for the reader
             (value, bound), = s.values
-            out += [f"{n} {_P['obsValue']} {decimal_literal(value).n3()} .", f"{n} {_P['bound']} {_lit(bound)} ."]
+            out += [f"{n} {_P['obsValue']} {nt.decimal(value)} .", f"{n} {_P['bound']} {nt.literal(bound)} ."]
     return lines
 
 
@@ -202,7 +192,7 @@ def pairs(practices: pd.DataFrame) -> str:
         node = f"<{ID[f'summary/pair/{a}/{b}/{mo}']}>"
         lines += [f"{node} {_P['type']} <{NPC.MechanismPair}> .", f"{node} {_P['modality']} {_iri('modality', mo)} .",
                   f"{node} {_P['mechanism']} {_iri('mechanism', a)} .", f"{node} {_P['mechanism']} {_iri('mechanism', b)} .",
-                  f"{node} {_P['bodyCount']} {_int(n)} ."]
+                  f"{node} {_P['bodyCount']} {nt.integer(n)} ."]
     return "".join(line + "\n" for line in lines)
 
 

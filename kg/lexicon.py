@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -129,11 +129,18 @@ class AliasMatcher:
         return max(hits, key=lambda h: (h[0], h[1]))[2] if hits else None
 
     def finditer_overlapping(self, text: str):
-        for alias, c in self.by_alias.items():
-            start = text.find(alias)
-            while start >= 0:
-                yield start, start + len(alias), c
-                start = text.find(alias, start + 1)
+        """Every alias at every place, overlaps included, by position (a look-up per length an alias
+        has at each place: the phrases asked about are short, the aliases many)."""
+        lengths = self.lengths
+        for start in range(len(text)):
+            for n in lengths:
+                c = self.by_alias.get(text[start: start + n])
+                if c is not None and start + n <= len(text):
+                    yield start, start + n, c
+
+    @cached_property
+    def lengths(self) -> tuple[int, ...]:
+        return tuple(sorted({len(a) for a in self.by_alias}))
 
 
 @cache

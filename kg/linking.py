@@ -232,6 +232,12 @@ def _names_ending(word: str) -> dict[str, tuple[Place, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+@cache
+def _starts(word: str) -> frozenset[str]:
+    """The first two characters of those names: most positions of a text start none of them."""
+    return frozenset(n[:2] for n in _names_ending(word))
+
+
 def by_anaphora(norm: str, votes: Counter[str]) -> Link | None:
     """The body a level word points to: of the places whose names end in that word, the one the text
     names most often (by full or short name), homonyms told apart by their ancestors in the text. One
@@ -239,11 +245,13 @@ def by_anaphora(norm: str, votes: Counter[str]) -> Link | None:
     text = re.sub(r"《中华人民共和国[^《》\n]*》|中华人民共和国", lambda m: " " * len(m.group()), norm[:ANAPHORA_SCAN])
     for word, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])):
         names = _names_ending(word)
+        starts = _starts(word)
         seen: dict[str, list[int]] = {}
-        for i in range(len(text)):
-            for n in range(2, 11):
-                if text[i: i + n] in names:
-                    seen.setdefault(text[i: i + n], []).append(i)
+        for i in range(len(text) - 1):
+            if text[i: i + 2] in starts:
+                for n in range(2, 11):
+                    if text[i: i + n] in names:
+                        seen.setdefault(text[i: i + n], []).append(i)
         for k in [k for k in seen if not any(p.name == k for p in names[k])]:
             seen[k] = [i for i in seen[k] if segment.is_word(text, i, i + len(k))]
             if not seen[k]:

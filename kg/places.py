@@ -59,6 +59,7 @@ class Gazetteer:
                 self.by_name[p.short].append(p)
             if p.name[-3:-1] == "自治" and (base := _autonomous_base(p.name)):
                 self.by_name[base + p.name[-1]].append(p)  # 凉山州, 长阳县: how reports write them
+        self.starts = frozenset(n[:2] for n in self.by_name)  # a scan looks up names only where one of them starts
 
     def ancestors(self, place: Place) -> list[Place]:
         """Parent first, province last."""

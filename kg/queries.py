@@ -15,6 +15,7 @@ user types is ever pasted into the query.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -126,7 +127,9 @@ class StoredQuery:
         for end in ends:
             out += [self.text[last:end], block]
             last = end
-        return "".join(out) + self.text[last:]
+        text = "".join(out) + self.text[last:]
+        _checked.put(text, uses_service(self.text))  # terms are escaped literals and checked IRIs: no keyword comes in with them
+        return text
 
 
 # What a SERVICE keyword may hide in: strings, IRIs and comments (in this order at each position). A
@@ -183,8 +186,37 @@ def uses_service(sparql: str) -> bool:
     >>> uses_service('SELECT * { \\u0053ERVICE <http://x/sparql> { ?s ?p ?o } }')
     True
     """
+    known = _checked.get(sparql)
+    if known is not None:
+        return known
     text = unescape_codepoints(sparql)
-    return any(m.group(1) for m in _SERVICE.finditer(text)) or _algebra_has_service(text)
+    verdict = any(m.group(1) for m in _SERVICE.finditer(text)) or _algebra_has_service(text)
+    _checked.put(sparql, verdict)
+    return verdict
+
+
+class _Verdicts:
+    """The last few thousand texts checked for SERVICE, and the texts bound from them: rdflib's parse
+    costs 0.1 s a query, more than the answer of a selective one, and the build asks the same table
+    queries of every report."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size, self.seen = size, OrderedDict[str, bool]()
+
+    def get(self, text: str) -> bool | None:
+        verdict = self.seen.get(text)
+        if verdict is not None:
+            self.seen.move_to_end(text)
+        return verdict
+
+    def put(self, text: str, verdict: bool) -> None:
+        self.seen[text] = verdict
+        self.seen.move_to_end(text)
+        if len(self.seen) > self.size:
+            self.seen.popitem(last=False)
+
+
+_checked = _Verdicts()
 
 
 class ServiceRefused(ParamError):

@@ -10,14 +10,16 @@ import hashlib
 import re
 from pathlib import Path
 
-from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS
 from rdflib.plugins.stores.memory import SimpleMemory
 
 from kg import lexicon, sessions
+from kg import ntriples as nt
 from kg.extract import VERSION, Extraction
 from kg.facts import Activity, Count, Evidence, Law, Practice
 from kg.linking import NATIONAL
+from kg.ntriples import Terms, Triples
 from kg.places import Place, gazetteer
 from kg.readers import shown
 from kg.report import Report, simplify
@@ -82,102 +84,35 @@ def bind_prefixes(g: Graph) -> Graph:
     return g
 
 
-def graph_iri(report: Report) -> URIRef:
-    return ID[f"graph/{report.id}"]
+def graph_iri(report: Report) -> str:
+    return f"{ID}graph/{report.id}"
 
 
-def report_iri(report: Report) -> URIRef:
-    return ID[f"report/{report.id}"]
+def report_iri(report: Report) -> str:
+    return f"{ID}report/{report.id}"
 
 
-def sentence_iri(report_id: str, start: int, end: int) -> URIRef:
+def sentence_iri(report_id: str, start: int, end: int) -> str:
     """A sentence by its report and its offsets in the text the report was read as."""
-    return ID[f"sentence/{report_id}-{start}-{end}"]
+    return f"{ID}sentence/{report_id}-{start}-{end}"
 
 
-def place_iri(place: Place) -> URIRef:
-    return ID[f"place/{place.code}"]
+def place_iri(place: Place) -> str:
+    return f"{ID}place/{place.code}"
 
 
 _SUFFIX = {"TownshipPresidium": "presidium", "WorkingBody": "working-committee", "Delegation": "delegation"}
 
 
-def body_iri(report: Report) -> URIRef:
+def body_iri(report: Report) -> str:
     """A body with a place is shared by every report that names it; one without is the report's own."""
     if report.place is None:
-        return ID[f"body/{'unplaced' if report.body else 'unnamed'}-{report.id}"]
-    return ID[f"body/{report.place.code}-{_SUFFIX.get(report.body_type, 'standing-committee')}"]
+        return f"{ID}body/{'unplaced' if report.body else 'unnamed'}-{report.id}"
+    return f"{ID}body/{report.place.code}-{_SUFFIX.get(report.body_type, 'standing-committee')}"
 
 
 def _hash(*parts: object) -> str:
     return hashlib.sha256("|".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
-
-
-def decimal_literal(d: object) -> Literal:
-    """xsd:decimal in canonical form (300.0, 98.6), so every serializer writes it back identically."""
-    text = format(d, "f")
-    return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
-
-
-def year_literal(y: int) -> Literal:
-    return Literal(f"{y:04d}", datatype=XSD.gYear)
-
-
-def add_place(g: Graph, place: Place) -> URIRef:
-    gaz = gazetteer()
-    chain = [place] if place.level == "national" else gaz.chain(place)
-    for p in chain:
-        iri = place_iri(p)
-        g.add((iri, RDF.type, NPC.Place))
-        g.add((iri, SKOS.prefLabel, Literal(p.name, lang="zh")))
-        g.add((iri, SKOS.notation, Literal(p.code)))
-        g.add((iri, NPC.level, lexicon.SCHEMES["level"][p.level]))
-        if p.parent:
-            g.add((iri, SCHEMA.containedInPlace, place_iri(gaz.by_code[p.parent])))
-    return place_iri(place)
-
-
-def add_body(g: Graph, body: URIRef, place: Place, body_type: str, label: str) -> URIRef:
-    """A body with its place, level and the congress it belongs to."""
-    at = add_place(g, place)
-    g.add((body, RDF.type, NPC[body_type]))
-    g.add((body, SKOS.prefLabel, Literal(label, lang="zh")))
-    g.add((body, DCTERMS.spatial, at))
-    g.add((body, NPC.level, lexicon.SCHEMES["level"][place.level]))
-    congress = ID[f"body/{place.code}-congress"]
-    g.add((congress, RDF.type, NPC.PeoplesCongress))
-    g.add((congress, SKOS.prefLabel, Literal(f"{place.name}人民代表大会", lang="zh")))
-    g.add((congress, DCTERMS.spatial, at))
-    g.add((congress, NPC.level, lexicon.SCHEMES["level"][place.level]))
-    if body_type == "WorkingBody" and place.parent:  # a street's committee works for the district's standing committee
-        g.add((body, ORG.subOrganizationOf, ID[f"body/{place.parent}-standing-committee"]))
-    elif body_type == "Delegation":  # the place's deputies to the congress above it
-        above = gazetteer().by_code[place.parent] if place.parent else None
-        g.add((body, ORG.subOrganizationOf, ID[f"body/{above.code if above else NATIONAL.code}-congress"]))
-    else:
-        g.add((body, ORG.subOrganizationOf, congress))
-    return body
-
-
-def add_session(g: Graph, place: Place, ref: SessionRef, date: str | None = None) -> URIRef:
-    """A session of a place's congress or standing committee, with its term (shared by every report
-    that names it: its IRI is the place, the body, the term and the number)."""
-    import cn2an
-
-    owner = ID[f"body/{place.code}-{ref.key.rsplit('-', 1)[0]}"]
-    term, session = ID[f"term/{place.code}-{ref.key}"], ID[f"session/{place.code}-{ref.key}-{ref.number}"]
-    of = "人大常委会" if ref.standing else "人民代表大会"
-    g.add((term, RDF.type, NPC.Term))
-    g.add((term, NPC.termOf, owner))
-    g.add((term, NPC.termNumber, Literal(ref.term)))
-    g.add((term, SKOS.prefLabel, Literal(f"{place.name}第{cn2an.an2cn(ref.term)}届{of}", lang="zh")))
-    g.add((session, RDF.type, NPC.Session))
-    g.add((session, NPC["term"], term))  # Namespace.term is a method
-    g.add((session, NPC.sessionNumber, Literal(ref.number)))
-    g.add((session, SKOS.prefLabel, Literal(f"{place.name}第{cn2an.an2cn(ref.term)}届{of}第{cn2an.an2cn(ref.number)}次会议", lang="zh")))
-    if date:
-        g.add((session, DCTERMS.date, Literal(date, datatype=XSD.date)))
-    return session
 
 
 def unit_iri(label: str) -> URIRef:
@@ -187,176 +122,269 @@ def unit_iri(label: str) -> URIRef:
     raise KeyError(label)
 
 
-def _reporting_body(g: Graph, r: Report, rep: URIRef, body: URIRef) -> None:
-    """The body with its place; a body whose name is known and place is not (城关镇: 88 places) keeps
-    its name and no place; a report that never names its body says so."""
-    if r.place is not None:
-        g.add((rep, DCTERMS.spatial, add_place(g, r.place)))
-        add_body(g, body, r.place, r.body_type, r.body or "")
-    elif r.body:
-        g.add((body, RDF.type, NPC.Body))
-        g.add((body, SKOS.prefLabel, Literal(r.body, lang="zh")))
-        g.add((body, RDFS.comment, Literal("The report names this body, but its place is shared by several divisions "
-                                           "or unknown to the gazetteer: no division is guessed.", lang="en")))
+# the vocabularies as N-Triples terms
+_id, _npc, _rdf, _rdfs, _skos, _dct, _org, _prov = (Terms(ns) for ns in (ID, NPC, RDF, RDFS, SKOS, DCTERMS, ORG, PROV))
+_oa, _qb, _schema, _dim, _measure, _attr = (Terms(ns) for ns in (OA, QB, SCHEMA, SDMX_DIM, SDMX_MEASURE, SDMX_ATTR))
+_scheme = {name: Terms(ns) for name, ns in lexicon.SCHEMES.items()}
+
+
+def _zh(text: str) -> str:
+    return nt.literal(text, lang="zh")
+
+
+def add_place(g: Triples, place: Place) -> str:
+    """A place with the places it lies in, up to its province."""
+    gaz = gazetteer()
+    for p in [place] if place.level == "national" else gaz.chain(place):
+        at = nt.iri(place_iri(p))
+        g.add(at, _rdf.type, _npc.Place)
+        g.add(at, _skos.prefLabel, _zh(p.name))
+        g.add(at, _skos.notation, nt.literal(p.code))
+        g.add(at, _npc.level, _scheme["level"][p.level])
+        if p.parent:
+            g.add(at, _schema.containedInPlace, nt.iri(place_iri(gaz.by_code[p.parent])))
+    return nt.iri(place_iri(place))
+
+
+def add_body(g: Triples, body: str, place: Place, body_type: str, label: str) -> str:
+    """A body with its place, level and the congress it belongs to."""
+    at = add_place(g, place)
+    level = _scheme["level"][place.level]
+    congress = _id[f"body/{place.code}-congress"]
+    g.add(body, _rdf.type, _npc[body_type])
+    g.add(body, _skos.prefLabel, _zh(label))
+    g.add(body, _dct.spatial, at)
+    g.add(body, _npc.level, level)
+    g.add(congress, _rdf.type, _npc.PeoplesCongress)
+    g.add(congress, _skos.prefLabel, _zh(f"{place.name}人民代表大会"))
+    g.add(congress, _dct.spatial, at)
+    g.add(congress, _npc.level, level)
+    if body_type == "WorkingBody" and place.parent:  # a street's committee works for the district's standing committee
+        g.add(body, _org.subOrganizationOf, _id[f"body/{place.parent}-standing-committee"])
+    elif body_type == "Delegation":  # the place's deputies to the congress above it
+        above = gazetteer().by_code[place.parent] if place.parent else None
+        g.add(body, _org.subOrganizationOf, _id[f"body/{above.code if above else NATIONAL.code}-congress"])
     else:
-        g.add((body, RDF.type, NPC.Body))
-        g.add((body, RDFS.label, Literal("报告未具名的机构", lang="zh")))
-        g.add((body, RDFS.comment, Literal("The report never names the body whose work it presents.", lang="en")))
+        g.add(body, _org.subOrganizationOf, congress)
+    return body
+
+
+def add_session(g: Triples, place: Place, ref: SessionRef, date: str | None = None) -> str:
+    """A session of a place's congress or standing committee, with its term (shared by every report
+    that names it: its IRI is the place, the body, the term and the number)."""
+    import cn2an
+
+    owner = _id[f"body/{place.code}-{ref.key.rsplit('-', 1)[0]}"]
+    term, session = _id[f"term/{place.code}-{ref.key}"], _id[f"session/{place.code}-{ref.key}-{ref.number}"]
+    of = "人大常委会" if ref.standing else "人民代表大会"
+    g.add(term, _rdf.type, _npc.Term)
+    g.add(term, _npc.termOf, owner)
+    g.add(term, _npc.termNumber, nt.integer(ref.term))
+    g.add(term, _skos.prefLabel, _zh(f"{place.name}第{cn2an.an2cn(ref.term)}届{of}"))
+    g.add(session, _rdf.type, _npc.Session)
+    g.add(session, _npc["term"], term)
+    g.add(session, _npc.sessionNumber, nt.integer(ref.number))
+    g.add(session, _skos.prefLabel, _zh(f"{place.name}第{cn2an.an2cn(ref.term)}届{of}第{cn2an.an2cn(ref.number)}次会议"))
+    if date:
+        g.add(session, _dct.date, nt.date(date))
+    return session
 
 
 def report_graph(x: Extraction) -> Graph:
-    """The named graph of one report (returned as a plain rdflib Graph). Held in rdflib's context-free
-    store: the default one sends an event per added triple and indexes contexts a single graph never
-    has (building, serialising and validating a report's graph took 10–20 % longer with it)."""
+    """The named graph of one report as an rdflib Graph (parsed from ``report_nt``: for notebooks,
+    tests and the SHACL reference run; the build uses the text)."""
+    g = bind_prefixes(Graph(store=SimpleMemory(), identifier=URIRef(graph_iri(x.report))))
+    return g.parse(data=report_nt(x), format="nt")
+
+
+def report_nt(x: Extraction) -> str:
+    """The named graph of one report, as N-Triples: the report, its body, its facts each with its
+    evidence (a Web Annotation selector pair and the sentence), the sessions it names."""
     r = x.report
-    g = bind_prefixes(Graph(store=SimpleMemory(), identifier=graph_iri(r)))
-    rep, body = report_iri(r), body_iri(r)
-    g.add((rep, RDF.type, NPC.Report))
-    g.add((rep, RDF.type, PROV.Entity))
-    g.add((rep, DCTERMS.title, Literal(r.title, lang="zh")))
-    g.add((rep, NPC.sourceFile, Literal(shown(Path(r.path).name))))  # a name that is not UTF-8 stays printable
-    g.add((rep, NPC.checksum, Literal(r.checksum)))
-    g.add((rep, NPC.genre, lexicon.SCHEMES["genre"][r.genre]))
-    g.add((rep, NPC.extractor, Literal(VERSION)))
-    g.add((rep, DCTERMS["format"], Literal(r.media_type)))
-    if r.url:
-        g.add((rep, DCTERMS.source, URIRef(r.url)))
-    for page in r.ocr_pages:
-        g.add((rep, NPC.ocrPage, Literal(page)))
-    for y in r.years:
-        g.add((rep, NPC.yearCovered, year_literal(y)))
-    if r.date:
-        g.add((rep, DCTERMS.date, Literal(r.date, datatype=XSD.date)))
-    g.add((rep, NPC.reportingBody, body))
-    _reporting_body(g, r, rep, body)
-
-    sentences: set[tuple[int, int, str]] = set()
-    spans: list[tuple[URIRef, int, int]] = []  # each fact's mention: a session named in its clause is the fact's
-
-    def evidence(kind: str, ev: Evidence, key: object) -> tuple[URIRef, URIRef]:
-        h = _hash(r.checksum, kind, ev.mention_start, ev.mention_end, key)
-        fact, evi = ID[f"{kind}/{h}"], ID[f"evidence/{h}"]
-        sent = sentence_iri(r.id, ev.start, ev.end)
-        sentences.add((ev.start, ev.end, ev.section))
-        pos, quote = ID[f"evidence/{h}-position"], ID[f"evidence/{h}-quote"]
-        g.add((evi, RDF.type, OA.SpecificResource))
-        g.add((evi, OA.hasSource, rep))
-        g.add((evi, OA.hasSelector, pos))
-        g.add((evi, OA.hasSelector, quote))
-        g.add((evi, NPC.sentence, sent))
-        g.add((pos, RDF.type, OA.TextPositionSelector))
-        g.add((pos, OA.start, Literal(ev.mention_start)))
-        g.add((pos, OA.end, Literal(ev.mention_end)))
-        g.add((quote, RDF.type, OA.TextQuoteSelector))
-        g.add((quote, OA.exact, Literal(ev.mention)))
-        g.add((quote, OA.prefix, Literal(r.text[max(0, ev.mention_start - QUOTE_CONTEXT): ev.mention_start])))
-        g.add((quote, OA.suffix, Literal(r.text[ev.mention_end: ev.mention_end + QUOTE_CONTEXT])))
-        if ev.page is not None:  # the page of the PDF, as Web Annotation names a PDF fragment (RFC 3778)
-            frag = ID[f"evidence/{h}-page"]
-            g.add((evi, OA.hasSelector, frag))
-            g.add((frag, RDF.type, OA.FragmentSelector))
-            g.add((frag, DCTERMS.conformsTo, PDF_FRAGMENT))
-            g.add((frag, RDF.value, Literal(f"page={ev.page}")))
-        if ev.ocr:
-            g.add((evi, NPC.readByOCR, Literal(True)))
-        g.add((fact, PROV.wasDerivedFrom, evi))
-        g.add((fact, NPC.body, body))
-        spans.append((fact, ev.mention_start, ev.mention_end))
-        return fact, sent
-
-    def period(fact: URIRef, item: Count | Practice | Activity | Law) -> None:
-        if item.period:
-            g.add((fact, NPC.periodStart, year_literal(item.period[0])))
-            g.add((fact, NPC.periodEnd, year_literal(item.period[1])))
-
+    g = Triples()
+    writer = _FactWriter(g, r)
+    _describe_report(g, r, writer.report, writer.body)
     if r.body_link is not None:  # how the body was found: the rule and the sentence it read
         link = r.body_link
-        node, sent = evidence("body-link", Evidence.around(r, link.start, link.end), link.rule)
-        g.add((rep, NPC.bodyLink, node))
-        g.add((node, RDF.type, NPC.BodyLink))
-        g.add((node, NPC.linkingRule, lexicon.SCHEMES["linking"][link.rule]))
-        g.add((node, NPC.sentence, sent))
-    modality = lexicon.SCHEMES["modality"]
+        node, sent = writer.evidence("body-link", Evidence.around(r, link.start, link.end), link.rule)
+        g.add(writer.report, _npc.bodyLink, node)
+        g.add(node, _rdf.type, _npc.BodyLink)
+        g.add(node, _npc.linkingRule, _scheme["linking"][link.rule])
+        g.add(node, _npc.sentence, sent)
     for c in x.counts:
-        fact, sent = evidence("count", c.evidence, (c.value, c.unit))
-        g.add((fact, RDF.type, NPC.Count))
-        g.add((fact, RDF.type, QB.Observation))
-        g.add((fact, QB.dataSet, COUNTS_DATASET))
-        if c.year:
-            g.add((fact, SDMX_DIM.refPeriod, year_literal(c.year)))
-        g.add((fact, SDMX_MEASURE.obsValue, decimal_literal(c.value)))
-        g.add((fact, SDMX_ATTR.unitMeasure, unit_iri(c.unit)))
-        g.add((fact, NPC.measurePhrase, Literal(c.measure, lang="zh")))
-        if c.measure_id:
-            g.add((fact, NPC.measure, lexicon.SCHEMES["measure"][c.measure_id]))
-        g.add((fact, NPC.bound, Literal(c.bound)))
-        if c.low is not None:
-            g.add((fact, NPC.lowerBound, decimal_literal(c.low)))
-        if c.high is not None:
-            g.add((fact, NPC.upperBound, decimal_literal(c.high)))
-        period(fact, c)
-        g.add((fact, NPC.modality, modality[c.modality]))
-        g.add((fact, NPC.sentence, sent))
+        writer.count(c)
     for p in x.practices:
-        fact, sent = evidence("practice", p.evidence, p.mechanism)
+        writer.practice(p)
+    covered = {(a.activity, a.law, a.evidence.start) for a in x.activities if a.law}
+    for item in [*x.activities, *(w for w in x.laws if (w.action, w.law, w.evidence.start) not in covered)]:
+        writer.activity(item)  # one node per inspected law
+    if r.place is not None:
+        writer.sessions()
+    writer.sentences()
+    return g.text()
+
+
+def _describe_report(g: Triples, r: Report, rep: str, body: str) -> None:
+    g.add(rep, _rdf.type, _npc.Report)
+    g.add(rep, _rdf.type, _prov.Entity)
+    g.add(rep, _dct.title, _zh(r.title))
+    g.add(rep, _npc.sourceFile, nt.literal(shown(Path(r.path).name)))  # a name that is not UTF-8 stays printable
+    g.add(rep, _npc.checksum, nt.literal(r.checksum))
+    g.add(rep, _npc.genre, _scheme["genre"][r.genre])
+    g.add(rep, _npc.extractor, nt.literal(VERSION))
+    g.add(rep, _dct["format"], nt.literal(r.media_type))
+    if r.url:
+        g.add(rep, _dct.source, nt.iri(r.url))
+    for page in r.ocr_pages:
+        g.add(rep, _npc.ocrPage, nt.integer(page))
+    for y in r.years:
+        g.add(rep, _npc.yearCovered, nt.year(y))
+    if r.date:
+        g.add(rep, _dct.date, nt.date(r.date))
+    g.add(rep, _npc.reportingBody, body)
+    if r.place is not None:
+        g.add(rep, _dct.spatial, add_place(g, r.place))
+        add_body(g, body, r.place, r.body_type, r.body or "")
+    elif r.body:  # its name is known, its place is not (城关镇: 88 places): no division is guessed
+        g.add(body, _rdf.type, _npc.Body)
+        g.add(body, _skos.prefLabel, _zh(r.body))
+        g.add(body, _rdfs.comment, nt.literal("The report names this body, but its place is shared by several divisions "
+                                              "or unknown to the gazetteer: no division is guessed.", lang="en"))
+    else:
+        g.add(body, _rdf.type, _npc.Body)
+        g.add(body, _rdfs.label, _zh("报告未具名的机构"))
+        g.add(body, _rdfs.comment, nt.literal("The report never names the body whose work it presents.", lang="en"))
+
+
+class _FactWriter:
+    """Writes one report's facts: each with its evidence, the sentences they cite once each, and
+    the sessions named in a fact's clause."""
+
+    def __init__(self, g: Triples, r: Report) -> None:
+        self.g, self.r = g, r
+        self.report, self.body = nt.iri(report_iri(r)), nt.iri(body_iri(r))
+        self.cited: dict[tuple[int, int, str], None] = {}  # (start, end, section) of each sentence a fact cites
+        self.spans: list[tuple[str, int, int]] = []  # each fact's mention: a session named in its clause is the fact's
+
+    def evidence(self, kind: str, ev: Evidence, key: object, body: str | None = None) -> tuple[str, str]:
+        """A fact's node, with its body and its evidence: a Web Annotation resource with a position
+        and a quote selector (and the PDF page), and the sentence."""
+        g, r = self.g, self.r
+        h = _hash(r.checksum, kind, ev.mention_start, ev.mention_end, key)
+        fact, evi, pos, quote = _id[f"{kind}/{h}"], _id[f"evidence/{h}"], _id[f"evidence/{h}-position"], _id[f"evidence/{h}-quote"]
+        sent = nt.iri(sentence_iri(r.id, ev.start, ev.end))
+        self.cited[ev.start, ev.end, ev.section] = None
+        g.add(evi, _rdf.type, _oa.SpecificResource)
+        g.add(evi, _oa.hasSource, self.report)
+        g.add(evi, _oa.hasSelector, pos)
+        g.add(evi, _oa.hasSelector, quote)
+        g.add(evi, _npc.sentence, sent)
+        g.add(pos, _rdf.type, _oa.TextPositionSelector)
+        g.add(pos, _oa.start, nt.integer(ev.mention_start))
+        g.add(pos, _oa.end, nt.integer(ev.mention_end))
+        g.add(quote, _rdf.type, _oa.TextQuoteSelector)
+        g.add(quote, _oa.exact, nt.literal(ev.mention))
+        g.add(quote, _oa.prefix, nt.literal(r.text[max(0, ev.mention_start - QUOTE_CONTEXT): ev.mention_start]))
+        g.add(quote, _oa.suffix, nt.literal(r.text[ev.mention_end: ev.mention_end + QUOTE_CONTEXT]))
+        if ev.page is not None:  # the page of the PDF, as Web Annotation names a PDF fragment (RFC 3778)
+            frag = _id[f"evidence/{h}-page"]
+            g.add(evi, _oa.hasSelector, frag)
+            g.add(frag, _rdf.type, _oa.FragmentSelector)
+            g.add(frag, _dct.conformsTo, nt.iri(PDF_FRAGMENT))
+            g.add(frag, _rdf.value, nt.literal(f"page={ev.page}"))
+        if ev.ocr:
+            g.add(evi, _npc.readByOCR, nt.boolean(True))
+        g.add(fact, _prov.wasDerivedFrom, evi)
+        g.add(fact, _npc.body, body or self.body)
+        self.spans.append((fact, ev.mention_start, ev.mention_end))
+        return fact, sent
+
+    def _common(self, fact: str, sent: str, item: Count | Practice | Activity | Law) -> None:
+        if item.period:
+            self.g.add(fact, _npc.periodStart, nt.year(item.period[0]))
+            self.g.add(fact, _npc.periodEnd, nt.year(item.period[1]))
+        self.g.add(fact, _npc.modality, _scheme["modality"][item.modality])
+        self.g.add(fact, _npc.sentence, sent)
+
+    def count(self, c: Count) -> None:
+        g = self.g
+        fact, sent = self.evidence("count", c.evidence, (c.value, c.unit))
+        g.add(fact, _rdf.type, _npc.Count)
+        g.add(fact, _rdf.type, _qb.Observation)
+        g.add(fact, _qb.dataSet, nt.iri(COUNTS_DATASET))
+        if c.year:
+            g.add(fact, _dim.refPeriod, nt.year(c.year))
+        g.add(fact, _measure.obsValue, nt.decimal(c.value))
+        g.add(fact, _attr.unitMeasure, nt.iri(unit_iri(c.unit)))
+        g.add(fact, _npc.measurePhrase, _zh(c.measure))
+        if c.measure_id:
+            g.add(fact, _npc.measure, _scheme["measure"][c.measure_id])
+        g.add(fact, _npc.bound, nt.literal(c.bound))
+        if c.low is not None:
+            g.add(fact, _npc.lowerBound, nt.decimal(c.low))
+        if c.high is not None:
+            g.add(fact, _npc.upperBound, nt.decimal(c.high))
+        self._common(fact, sent, c)
+
+    def practice(self, p: Practice) -> None:
+        g, actor = self.g, None
         if p.body_place:  # a body named in the report practises it (a county in a provincial report)
             place = gazetteer().by_code[p.body_place]
             kind = "TownshipPresidium" if place.level == "township" else "StandingCommittee"
-            actor = ID[f"body/{place.code}-{'presidium' if kind == 'TownshipPresidium' else 'standing-committee'}"]
-            g.set((fact, NPC.body, add_body(g, actor, place, kind, p.body or "")))
-        g.add((fact, RDF.type, NPC.MechanismPractice))
-        g.add((fact, NPC.mechanism, lexicon.SCHEMES["mechanism"][p.mechanism]))
-        g.add((fact, NPC.stage, lexicon.SCHEMES["stage"][p.stage]))
+            actor = add_body(g, _id[f"body/{place.code}-{_SUFFIX.get(kind, 'standing-committee')}"], place, kind, p.body or "")
+        fact, sent = self.evidence("practice", p.evidence, p.mechanism, actor)
+        g.add(fact, _rdf.type, _npc.MechanismPractice)
+        g.add(fact, _npc.mechanism, _scheme["mechanism"][p.mechanism])
+        g.add(fact, _npc.stage, _scheme["stage"][p.stage])
         if p.year:
-            g.add((fact, NPC.year, year_literal(p.year)))
-        period(fact, p)
+            g.add(fact, _npc.year, nt.year(p.year))
         for s in p.scope:
-            g.add((fact, NPC.scope, Literal(s, lang="zh")))
+            g.add(fact, _npc.scope, _zh(s))
         for code in p.scope_places:
-            g.add((fact, NPC.scopePlace, add_place(g, gazetteer().by_code[code])))
-        g.add((fact, NPC.modality, modality[p.modality]))
-        g.add((fact, NPC.sentence, sent))
-    covered = {(a.activity, a.law, a.evidence.start) for a in x.activities if a.law}
-    laws = [w for w in x.laws if (w.action, w.law, w.evidence.start) not in covered]  # one node per inspected law
-    for item in [*x.activities, *laws]:
+            g.add(fact, _npc.scopePlace, add_place(g, gazetteer().by_code[code]))
+        self._common(fact, sent, p)
+
+    def activity(self, item: Activity | Law) -> None:
+        g = self.g
         kind = "activity" if isinstance(item, Activity) else "law-action"
         act = item.activity if isinstance(item, Activity) else item.action
-        fact, sent = evidence(kind, item.evidence, act)
-        g.add((fact, RDF.type, NPC.Activity))
+        fact, sent = self.evidence(kind, item.evidence, act)
+        g.add(fact, _rdf.type, _npc.Activity)
         if act:
-            g.add((fact, NPC.activityType, lexicon.SCHEMES["activity"][act]))
+            g.add(fact, _npc.activityType, _scheme["activity"][act])
         if item.law:
-            law = ID[f"law/{_hash(item.law)}"]
-            g.add((law, RDF.type, NPC.Law))
-            g.add((law, DCTERMS.title, Literal(item.law, lang="zh")))
-            g.add((fact, NPC.law, law))
+            law = _id[f"law/{_hash(item.law)}"]
+            g.add(law, _rdf.type, _npc.Law)
+            g.add(law, _dct.title, _zh(item.law))
+            g.add(fact, _npc.law, law)
         if item.year:
-            g.add((fact, NPC.year, year_literal(item.year)))
-        period(fact, item)
-        g.add((fact, NPC.modality, modality[item.modality]))
-        g.add((fact, NPC.sentence, sent))
-    if r.place is not None:
+            g.add(fact, _npc.year, nt.year(item.year))
+        self._common(fact, sent, item)
+
+    def sessions(self) -> None:
+        """The session that heard the report, the sessions it names, and the facts of their clauses."""
+        g, r = self.g, self.r
+        assert r.place is not None
         text = simplify(r.text)  # 屆 and 會議 too; the length is kept, so offsets hold
         delivered = sessions.delivered_at(text, r.place)
         if delivered is not None:
-            g.add((rep, NPC.deliveredAt, add_session(g, r.place, delivered, r.date)))
+            g.add(self.report, _npc.deliveredAt, add_session(g, r.place, delivered, r.date))
         mentioned = sessions.find(text, r.place)
         for ref in mentioned:
-            g.add((rep, DCTERMS.references, add_session(g, r.place, ref)))
-        for fact, start, end in spans:
+            g.add(self.report, _dct.references, add_session(g, r.place, ref))
+        for fact, start, end in self.spans:
             for ref in mentioned:
-                between = text[min(end, ref.end):max(start, ref.start)]
-                if not CLAUSE_END.search(between):  # 十七届人大四次会议交办的50件建议: one clause
-                    g.add((fact, NPC.session, add_session(g, r.place, ref)))
-    for start, end, section in sentences:
-        sent = sentence_iri(r.id, start, end)
-        g.add((sent, RDF.type, NPC.Sentence))
-        g.add((sent, RDF.value, Literal(r.text[start:end], lang="zh")))
-        g.add((sent, DCTERMS.isPartOf, rep))
-        g.add((sent, OA.start, Literal(start)))
-        g.add((sent, OA.end, Literal(end)))
-        if section:
-            g.add((sent, NPC.section, Literal(section, lang="zh")))
-    return g
+                if not CLAUSE_END.search(text[min(end, ref.end):max(start, ref.start)]):  # 十七届人大四次会议交办的50件建议: one clause
+                    g.add(fact, _npc.session, add_session(g, r.place, ref))
 
-
+    def sentences(self) -> None:
+        g, r = self.g, self.r
+        for start, end, section in self.cited:
+            sent = nt.iri(sentence_iri(r.id, start, end))
+            g.add(sent, _rdf.type, _npc.Sentence)
+            g.add(sent, _rdf.value, _zh(r.text[start:end]))
+            g.add(sent, _dct.isPartOf, self.report)
+            g.add(sent, _oa.start, nt.integer(start))
+            g.add(sent, _oa.end, nt.integer(end))
+            if section:
+                g.add(sent, _npc.section, _zh(section))

@@ -19,6 +19,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
+from itertools import compress
 from pathlib import Path
 
 from kg import lexicon, linking, readers
@@ -27,7 +28,7 @@ from kg.readers import MAX_BYTES, Read, ReadError, web
 
 # ---------------------------------------------------------------- normalisation
 
-_HALF = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
+_FULL_WIDTH = re.compile("[０-９．％]")  # read as their ASCII forms (str.translate walks a whole report in Python)
 
 
 @cache
@@ -44,7 +45,7 @@ def simplify(text: str) -> str:
     conv = _t2s().convert(text)
     if len(conv) != len(text):  # phrase conversions changed the length: map character by character
         conv = "".join(c if len(c := _t2s().convert(ch)) == 1 else ch for ch in text)
-    return conv.translate(_HALF)
+    return _FULL_WIDTH.sub(lambda m: chr(ord(m.group()) - 0xFEE0), conv)
 
 
 # A pinyin gloss after a character (會(huì)議 on some traditional pages): not part of the text.
@@ -115,8 +116,10 @@ def clean(norm: str) -> tuple[str, array]:
         drop[m.start(): m.end()] = b"\1" * (m.end() - m.start())
     if not any(drop):
         return norm, array("I", range(len(norm) + 1))
-    keep = [i for i in range(len(norm)) if not drop[i]]
-    return "".join(norm[i] for i in keep), array("I", [*keep, len(norm)])
+    kept = drop.translate(bytes.maketrans(b"\0\1", b"\1\0"))
+    keep = array("I", compress(range(len(norm)), kept))
+    keep.append(len(norm))
+    return "".join(compress(norm, kept)), keep
 
 
 # Lines that belong to the web page, not to the report.
@@ -230,23 +233,21 @@ def _not_text(text: str) -> str | None:
     .doc, a binary behind a text suffix) give control, replacement and unassigned characters, and
     Chinese characters that are almost all rare: a report's are nearly all among GB2312's 6,763."""
     sample = text[:200_000]
-    odd = sum(1 for ch in sample if ch == "\ufffd" or (unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs") and ch not in "\n\t\r\f"))
+    odd = sample.count("\ufffd")
+    if not _SPACES.sub("", sample).isprintable():  # the common case skips the walk below
+        odd += sum(1 for ch in sample if unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs") and ch not in "\n\t\r\f")
     if odd > 0.1 * len(sample):
         return f"not text: {100 * odd // len(sample)}% of its characters are control, replacement or unassigned characters"
-    cjk = [ch for ch in simplify(sample) if "\u4e00" <= ch <= "\u9fff"]
+    cjk = "".join(_CJK.findall(simplify(sample)))
     if len(cjk) >= 200:
-        rare = sum(1 for ch in cjk if not _common(ch))
+        rare = cjk.encode("gb2312", errors="replace").count(b"?")  # one ? for each character GB2312 lacks
         if rare > 0.5 * len(cjk):
             return f"not text: {100 * rare // len(cjk)}% of its Chinese characters are rare ones (bytes decoded as text?)"
     return None
 
 
-def _common(ch: str) -> bool:
-    try:
-        ch.encode("gb2312")
-        return True
-    except UnicodeEncodeError:
-        return False
+_SPACES = re.compile("[ \n\t\r\f\u3000\xa0]+")
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def _residue_spans(norm: str) -> list[tuple[int, int]]:

@@ -67,6 +67,9 @@ def scope_of(window: str, report: Report) -> tuple[tuple[str, ...], tuple[str, .
         root = report.place.code
         i = 0
         while i < len(window):
+            if window[i: i + 2] not in gaz.starts:
+                i += 1
+                continue
             for n in range(min(10, len(window) - i), 1, -1):
                 name = window[i: i + n]
                 cands = [p for p in gaz.by_name.get(name, ()) if p.name == name and p.code.startswith(root) and p.code != root]
