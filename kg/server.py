@@ -8,6 +8,7 @@ server that anyone on the network can query must not fetch other URLs on their b
 from __future__ import annotations
 
 import http.client
+import json
 import shutil
 import signal
 import socket
@@ -21,9 +22,11 @@ from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from kg import queries
 from kg.queries import uses_service
 
 _RESTART = threading.Lock()
+PAGE = 100  # rows of a stored query's page over HTTP unless the request says otherwise
 MAX_REQUEST = 10 * 1024 * 1024  # bytes of one request body: a query, not a data upload
 _HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
         "proxy-connection", "content-length", "host"}
@@ -181,6 +184,8 @@ class _Guard(BaseHTTPRequestHandler):
         params = urllib.parse.parse_qs(url.query, keep_blank_values=True, errors="replace")
         if url.path.rstrip("/") == "/query":
             return self._query(url, params, body)
+        if url.path.rstrip("/") == "/queries" or url.path.startswith("/queries/"):
+            return self._stored(url.path.removeprefix("/queries").strip("/"), params)
         if "query" in params or "update" in params or self.command not in ("GET", "HEAD", "OPTIONS"):
             return self.send_error(403, "this server answers queries at /query and reads graphs; nothing else")
         self._forward(self.command, self.path, None, {k: v for k, v in self.headers.items() if k.lower() not in _HOP})
@@ -200,7 +205,65 @@ class _Guard(BaseHTTPRequestHandler):
         headers = {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": self.headers.get("Accept", "*/*")}
         self._forward("POST", "/query" + (f"?{graphs}" if graphs else ""), texts[0].encode("utf-8"), headers)
 
-    def _forward(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> None:
+    def _stored(self, name: str, params: dict[str, list[str]]) -> None:
+        """GET /queries: the stored queries and their parameters (JSON). GET /queries/NAME?param=value
+        &limit=N&offset=M: one page of a stored query's rows (PAGE rows unless limit says otherwise),
+        in the result format the Accept header asks for, with the number of rows in all in
+        X-Total-Count and the next page in a Link header. Values are bound (kg.queries), never pasted."""
+        if self.command not in ("GET", "HEAD"):
+            return self.send_error(405, "stored queries are read with GET")
+        if not name:
+            listing = [{"name": q.name, "summary": q.summary, "params": [{"name": p.name, "type": p.type, "default": p.default}
+                                                                       for p in q.params]} for q in queries.stored().values()]
+            return self._send_json(listing)
+        args = {k: v[-1] for k, v in params.items()}
+        try:
+            limit, offset = int(args.pop("limit", PAGE)), int(args.pop("offset", 0))
+        except ValueError:
+            return self.send_error(400, "limit and offset are whole numbers")
+        try:
+            sparql = queries.get(name).bind(args)
+            page, count = queries.page(sparql, limit, offset), queries.total(sparql)
+        except KeyError as e:
+            return self.send_error(404, str(e.args[0]))
+        except (ValueError, queries.ParamError) as e:
+            return self.send_error(400, str(e))
+        total = self._total(count)
+        if total is None:
+            return self.send_error(502, "the SPARQL server behind did not answer")
+        extra = {"X-Total-Count": str(total)}
+        if offset + limit < total:
+            more = urllib.parse.urlencode({**args, "limit": limit, "offset": offset + limit})
+            extra["Link"] = f'</queries/{name}?{more}>; rel="next"'
+        headers = {"Content-Type": "application/sparql-query; charset=utf-8",
+                   "Accept": self.headers.get("Accept") or "application/sparql-results+json"}
+        self._forward("POST", "/query", page.encode("utf-8"), headers, extra)
+
+    def _total(self, sparql: str) -> int | None:
+        conn = http.client.HTTPConnection(*self.upstream, timeout=(self.timeout_s or 3600) + 5)
+        try:
+            conn.request("POST", "/query", body=sparql.encode("utf-8"), headers={
+                "Content-Type": "application/sparql-query; charset=utf-8", "Accept": "application/sparql-results+json"})
+            resp = conn.getresponse()
+            if resp.status != 200:
+                return None
+            return int(json.loads(resp.read())["results"]["bindings"][0]["total"]["value"])
+        except (OSError, http.client.HTTPException, ValueError, KeyError, IndexError):
+            return None
+        finally:
+            conn.close()
+
+    def _send_json(self, value: object) -> None:
+        body = json.dumps(value, ensure_ascii=False, indent=1).encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _forward(self, method: str, path: str, body: bytes | None, headers: dict[str, str],
+                 extra: dict[str, str] | None = None) -> None:
         conn = http.client.HTTPConnection(*self.upstream, timeout=(self.timeout_s or 3600) + 5)
         try:
             conn.request(method, path, body=body, headers=headers)
@@ -214,6 +277,8 @@ class _Guard(BaseHTTPRequestHandler):
             for k, v in resp.getheaders():
                 if k.lower() not in _HOP:
                     self.send_header(k, v)
+            for k, v in (extra or {}).items() if resp.status == 200 else ():
+                self.send_header(k, v)
             self.end_headers()
             while chunk := resp.read(1 << 16):
                 self.wfile.write(chunk)

@@ -25,12 +25,21 @@ def test_piloted_livelihood_voting(built):
                    ("巴彦淖尔市人大常委会", 2020, "21个苏木乡镇(街道)、4个旗县", "认真落实市委《民生实事项目人大代表票决制")]
 
 
-def test_bodies_by_mechanism_includes_non_pilots(built):
+def test_bodies_by_mechanism_is_one_row_per_body_pilots_or_not(built):
     rows = built.rows("bodies-by-mechanism", mechanism="livelihood-project-voting").rows
-    stages = {(r["body_zh"], r["stage"], r["modality"]) for r in rows}
-    assert ("大足区人大常委会", "adopt", "reported") in stages
-    assert ("大足区人大常委会", "plan", "planned") in stages
-    assert any(b == "大方县人大常委会" for b, _, _ in stages)
+    assert [(r["body_zh"], r["stages"], r["first_year"], r["last_year"], r["evidence_count"]) for r in rows] == [
+        ("会东县人大常委会", "pilot", 2020, 2020, 2), ("大方县人大常委会", "implement", 2022, 2022, 1),
+        ("大足区人大常委会", "adopt", 2022, 2022, 1), ("巴彦淖尔市人大常委会", "implement,pilot", 2020, 2020, 2)]
+    assert rows[2]["example"].startswith("制定重点民生实事项目区人大代表票决制工作办法")
+    planned = built.rows("bodies-by-mechanism", mechanism="livelihood-project-voting", modality="planned").rows
+    assert [(r["body_zh"], r["stages"], r["first_year"]) for r in planned] == [("大足区人大常委会", "plan", 2023)]
+
+
+def test_a_page_of_bodies_with_the_total(built):
+    whole = built.rows("bodies-by-mechanism", mechanism="deputy-liaison-station").data
+    page = built.rows("bodies-by-mechanism", limit=1, offset=1, mechanism="deputy-liaison-station").data
+    assert len(whole) == built.total("bodies-by-mechanism", mechanism="deputy-liaison-station") == 4
+    assert list(page) == [whole[1]]
 
 
 def test_suggestion_satisfaction(built):

@@ -371,3 +371,48 @@ def test_kg_serve_refuses_service_however_the_request_is_written(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_kg_serve_answers_a_stored_query_a_page_at_a_time(tmp_path):
+    """GET /queries/NAME: parameters bound as kg binds them, a page of rows with the total and the next
+    page's address; a bad parameter or an unknown query is a clear 4xx; GET /queries lists them."""
+    out = tmp_path / "b"
+    build(sorted(SEEDS.glob("*.txt")), out)
+    port = free_port()
+    proc = subprocess.Popen([KG, "serve", "--store", str(out), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        RemoteStore(f"{base}/query", retries=8, backoff=0.1).query("ASK {}")
+        with urllib.request.urlopen(f"{base}/queries/bodies-by-mechanism?mechanism=deputy-liaison-station&limit=2&offset=1") as resp:
+            page = json.load(resp)
+            assert resp.headers["X-Total-Count"] == "4"
+            assert resp.headers["Link"] == '</queries/bodies-by-mechanism?mechanism=deputy-liaison-station&limit=2&offset=3>; rel="next"'
+        got = [b["body_zh"]["value"] for b in page["results"]["bindings"]]
+        whole = kg_rows(out, "bodies-by-mechanism", mechanism="deputy-liaison-station")
+        assert got == [r["body_zh"] for r in whole[1:3]] and len(whole) == 4
+        with urllib.request.urlopen(urllib.request.Request(f"{base}/queries/bodies-by-mechanism?mechanism=deputy-liaison-station&offset=3",
+                                                           headers={"Accept": "text/csv"})) as resp:
+            assert resp.headers["Content-Type"].startswith("text/csv") and "Link" not in resp.headers
+            assert resp.read().decode("utf-8").splitlines()[1].split(",")[2] == whole[3]["body_zh"]
+        for path, code in ((f"/queries/bodies-by-mechanism?mechanism={urllib.parse.quote('x> } ; DROP ALL #')}", 400),
+                           ("/queries/bodies-by-mechanism?limit=ten", 400), ("/queries/no-such-query", 404),
+                           ("/queries/bodies-by-mechanism?limit=-1", 400)):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(base + path)
+            assert refused.value.code == code, path
+        with urllib.request.urlopen(f"{base}/queries") as resp:
+            listing = {q["name"]: q for q in json.load(resp)}
+        assert [p["name"] for p in listing["bodies-by-mechanism"]["params"]] == ["mechanism", "modality"]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def kg_rows(out, name, **params):
+    import kg
+
+    g = kg.open(out)
+    try:
+        return g.rows(name, **params).rows
+    finally:
+        g.close()
