@@ -262,31 +262,20 @@ def ask(question: Annotated[str, typer.Argument(help="a question in Chinese (sim
 def export(fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="RDF syntax")] = ExportFormat.ttl,
            out: Annotated[Path | None, typer.Option("--out", "-o", help="file to write (default: standard output)")] = None,
            store: StoreOpt = Path("build")) -> None:
-    """Export the whole graph, sorted and canonical. N-Quads and N-Triples stream: memory stays bounded
-    at any size of store."""
-    if fmt.value in ("nt", "nq"):
-        from kg.export import stream_lines
+    """Export the whole graph, sorted and canonical, written as it goes: memory stays bounded at any size
+    of store (N-Quads and N-Triples sorted in runs on disk, the other formats one graph at a time)."""
+    from kg.export import stream
 
-        graph = _open(store, None)
-        try:
-            if out:
-                with out.open("wb") as f:
-                    n = stream_lines(graph.store, fmt.value, f)
-                typer.echo(f"wrote {out} ({n} lines)")
-            else:
-                stream_lines(graph.store, fmt.value, sys.stdout.buffer)
-        except OSError as e:
-            _fail(f"cannot write {out or 'to standard output'}: {e.strerror or e}")
-        return
-    data = _open(store, None).export(fmt.value)
-    if out:
-        try:
-            out.write_bytes(data)
-        except OSError as e:
-            _fail(f"cannot write {out}: {e.strerror or e}")
-        typer.echo(f"wrote {out} ({len(data)} bytes)")
-    else:
-        sys.stdout.buffer.write(data)
+    graph = _open(store, None)
+    try:
+        if out:
+            with out.open("wb") as f:
+                n = stream(graph.store, fmt.value, f)
+            typer.echo(f"wrote {out} ({n} {'lines' if fmt.value in ('nt', 'nq') else 'graphs'})")
+        else:
+            stream(graph.store, fmt.value, sys.stdout.buffer)
+    except OSError as e:
+        _fail(f"cannot write {out or 'to standard output'}: {e.strerror or e}")
 
 
 @app.command()

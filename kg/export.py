@@ -10,13 +10,14 @@ import io
 import json
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from rdflib import Dataset
+from rdflib import Graph, URIRef
 
 from kg.paths import ONTOLOGY
-from kg.rdf import bind_prefixes
+from kg.rdf import PREFIXES, bind_prefixes
 from kg.stores import OxigraphStore
 
 FORMATS = {"ttl": "turtle", "nt": "nt", "nq": "nquads", "trig": "trig", "jsonld": "json-ld"}
@@ -30,14 +31,6 @@ _WHOLE_DECIMAL = re.compile(r'(?<= )"(-?\d+)"(\^\^<http://www\.w3\.org/2001/XMLS
 
 def _decimals(nquads: str) -> str:
     return _WHOLE_DECIMAL.sub(r'"\1.0"\2', nquads)
-
-
-def dataset(store: OxigraphStore) -> Dataset:
-    ds = Dataset()
-    ds.parse(data=_decimals(store.dump("nq").decode("utf-8")), format="nquads")
-    for p, ns in bind_prefixes(ds.default_graph).namespaces():
-        ds.bind(p, ns)
-    return ds
 
 
 SORT_CHUNK = 400_000  # lines sorted in memory at once; a larger store is sorted in runs on disk and merged
@@ -80,28 +73,71 @@ def stream_lines(store: OxigraphStore, fmt: str, out: BinaryIO, chunk: int = SOR
 
 def export(store: OxigraphStore, fmt: str) -> bytes:
     """The whole store in one format. Triple formats (ttl, nt) merge the named graphs."""
+    buf = io.BytesIO()
+    stream(store, fmt, buf)
+    return buf.getvalue()
+
+
+def stream(store: OxigraphStore, fmt: str, out: BinaryIO) -> int:
+    """Write the whole store in one format to ``out``; returns the lines (nt, nq) or graphs written.
+    Memory stays bounded at any size of store: N-Triples and N-Quads are sorted in runs on disk, the
+    other formats are written one named graph at a time (the largest graph is what is held)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: {', '.join(FORMATS)}")
     if fmt in ("nt", "nq"):
-        buf = io.BytesIO()
-        stream_lines(store, fmt, buf)
-        return buf.getvalue()
-    ds = dataset(store)
-    if fmt == "ttl":
-        g = bind_prefixes(ds.default_graph.__class__())
-        for s, p, o, _ in ds.quads((None, None, None, None)):
-            g.add((s, p, o))
-        return g.serialize(format="turtle", encoding="utf-8")
+        return stream_lines(store, fmt, out)
     if fmt == "jsonld":
-        context = json.loads(CONTEXT.read_text(encoding="utf-8"))["@context"]
-        doc = json.loads(ds.serialize(format="json-ld", context=context, sort_keys=True, indent=1))
-        return (json.dumps(_sorted(doc), ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
-    return _trig(ds)
+        return _stream_jsonld(store, out)
+    return _stream_turtle(store, out, trig=fmt == "trig")
+
+
+def _graphs(store: OxigraphStore) -> Iterator[Graph]:
+    """Each named graph in IRI order as an rdflib graph (only one is held at a time)."""
+    for iri in store.graphs():
+        g = bind_prefixes(Graph(identifier=URIRef(iri)))
+        g.parse(data=_decimals(store.dump_graph(iri).decode("utf-8")), format="nt")
+        if len(g):
+            yield g
+
+
+def _stream_turtle(store: OxigraphStore, out: BinaryIO, trig: bool) -> int:
+    """Turtle (the graphs' triples one after another: a subject may come back in a later graph, which
+    Turtle allows) or TriG (each graph in its block). The vocabularies' prefixes come first; a graph
+    that needs another one declares it before its triples."""
+    header = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(PREFIXES.items())]
+    known = set(header)
+    out.write(("\n".join(header) + "\n\n").encode("utf-8"))
+    written = 0
+    for g in _graphs(store):
+        body = g.serialize(format="turtle")
+        head = [ln for ln in body.splitlines() if ln.startswith("@prefix")]
+        rest = body.split("\n", len(head))[-1].strip("\n")  # as written: a literal may span lines
+        own = "".join(ln + "\n" for ln in head if ln not in known)
+        text = f"{own}<{g.identifier}> {{\n{rest}\n}}\n\n" if trig else f"{own}{rest}\n\n"
+        out.write(text.encode("utf-8"))
+        written += 1
+    return written
+
+
+def _stream_jsonld(store: OxigraphStore, out: BinaryIO) -> int:
+    """One JSON-LD document: the context once, then each named graph as ``{"@id", "@graph"}``, its nodes
+    in @id order (rdflib lists them in the order of Python's string hashes, which changes from run to run)."""
+    context = json.loads(CONTEXT.read_text(encoding="utf-8"))["@context"]
+    out.write(('{\n "@context": ' + json.dumps(context, ensure_ascii=False, sort_keys=True) + ',\n "@graph": [').encode("utf-8"))
+    written = 0
+    for g in _graphs(store):
+        doc = json.loads(g.serialize(format="json-ld", context=context, sort_keys=True))
+        doc.pop("@context", None)
+        nodes = doc.get("@graph", [doc] if doc else [])
+        item = {"@id": str(g.identifier), "@graph": _sorted(nodes)}
+        out.write((("," if written else "") + "\n  " + json.dumps(item, ensure_ascii=False, sort_keys=True)).encode("utf-8"))
+        written += 1
+    out.write(b"\n ]\n}\n")
+    return written
 
 
 def _sorted(node: object) -> object:
-    """JSON-LD with every list of nodes in @id order: rdflib lists graphs and nodes in the order of
-    Python's string hashes, which changes from run to run."""
+    """JSON-LD with every list of nodes in a fixed order (their JSON text)."""
     if isinstance(node, dict):
         return {k: _sorted(v) for k, v in node.items()}
     if isinstance(node, list):
@@ -110,23 +146,8 @@ def _sorted(node: object) -> object:
     return node
 
 
-def _trig(ds: Dataset) -> bytes:
-    """TriG written graph by graph in IRI order, each graph's body as rdflib's (sorted) Turtle, so
-    that two exports of one store are byte-identical whatever Python's hash seed."""
-    prefixes: set[str] = set()  # the prefixes the graphs' Turtle actually uses
-    graphs: list[str] = []
-    for g in sorted(ds.graphs(), key=lambda g: str(g.identifier)):
-        if len(g) == 0:
-            continue
-        body = bind_prefixes(g).serialize(format="turtle")
-        head = [ln for ln in body.splitlines() if ln.startswith("@prefix")]
-        prefixes.update(head)
-        rest = body.split("\n", len(head))[-1].strip("\n")  # as written: a literal may span lines
-        graphs += [f"<{g.identifier}> {{", rest, "}", ""]
-    return "\n".join([*sorted(prefixes), "", *graphs]).encode("utf-8")
-
-
 def write(store: OxigraphStore, fmt: str, out: str | Path) -> Path:
     out = Path(out)
-    out.write_bytes(export(store, fmt))
+    with out.open("wb") as f:
+        stream(store, fmt, f)
     return out
