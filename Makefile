@@ -11,11 +11,12 @@ export MPLCONFIGDIR := $(CURDIR)/build/.matplotlib
 
 $(STAMP): pyproject.toml
 	@# Debian's packages, when missing: LibreOffice reads Word 97-2003 .doc reports (kg.readers.word);
-	@# Apache Jena (ARQ, TDB2) is the second SPARQL engine the stored queries are tested on (tests/test_engines.py)
+	@# Apache Jena (ARQ, TDB2) and Virtuoso are the other SPARQL engines the stored queries are tested on (tests/test_engines.py)
 	@MISSING=$$(command -v soffice >/dev/null || echo libreoffice-writer-nogui; \
-	  { command -v java >/dev/null && [ -e /usr/share/java/jena-tdb2.jar ]; } || echo default-jre-headless libapache-jena-java); \
+	  { command -v java >/dev/null && [ -e /usr/share/java/jena-tdb2.jar ]; } || echo default-jre-headless libapache-jena-java; \
+	  command -v virtuoso-t >/dev/null || echo virtuoso-opensource-7-bin); \
 	  [ -z "$$MISSING" ] || { S=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$S apt-get update -q && $$S apt-get install -y -q --no-install-recommends $$MISSING; }
+	  $$S apt-get update -q && DEBIAN_FRONTEND=noninteractive $$S apt-get install -y -q --no-install-recommends $$MISSING; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
