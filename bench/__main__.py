@@ -1,28 +1,33 @@
 """python -m bench [--lean | --queries] [N …]: the pipeline at each corpus size, stage by stage, with
-throughput, wall time and peak RSS; stored queries on the embedded store, selective ones also on a real
-Oxigraph server, and on rdflib in memory as ratios. --queries times the stored queries again on the
-stores an earlier run left in bench/out."""
+throughput, wall time and peak RSS; the build again and after one edit in new processes; stored queries
+on the embedded store, the selective ones (one body; one mechanism's bodies, a first page with its total
+and all of them) also on a real Oxigraph server and on Virtuoso; the exports beside `oxigraph dump`; rdflib
+in memory as ratios. --queries times the stored queries again on the stores an earlier run left in
+bench/out."""
 
 from __future__ import annotations
 
 import json
+import os
+import random
 import resource
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 from bench.corpus import generate
 from bench.rdflib_worker import oxigraph_worker, rdflib_worker
-from kg import derived, lexicon, queries, tables
+from kg import lexicon, queries, tables
 from kg.build import build
 from kg.extract import extract
 from kg.paths import ROOT, SEEDS
-from kg.rdf import report_graph
+from kg.rdf import report_nt
 from kg.report import read
 from kg.server import OxigraphServer
 from kg.stores import OxigraphStore, RemoteStore
-from kg.validate import validate
+from kg.validate import validate_nt
 
 OUT = ROOT / "bench" / "out"
 RDFLIB_TIMEOUT = 60
@@ -88,7 +93,7 @@ def child_times(worker, store_path: Path, texts: dict[str, str], limit: float, r
 
 
 def load_time(nts: list[str], where: Path) -> float:
-    """Seconds to bulk-load report graphs into a new store on disk, as the build does (one per report)."""
+    """Seconds to bulk-load report graphs into a new store on disk, as the build does (in batches)."""
     shutil.rmtree(where, ignore_errors=True)
     store = OxigraphStore(where)
     try:
@@ -130,79 +135,166 @@ def stored_query_times(store: Path) -> tuple[dict[str, float | str], dict[str, i
 
 
 def run(n: int, jobs: int = 2, lean: bool = False) -> dict:
-    """``lean`` leaves out the whole-corpus stored queries and times each selective one once: at 30,000
-    reports the full set runs for hours, and the issue's targets at that size are the build, the tables and
-    the selective queries."""
+    """``lean`` leaves out the whole-corpus stored queries, the exports and rdflib, and times each
+    selective query once: at 30,000 reports the full set runs for hours, and the targets at that size are
+    the build, the tables and the selective queries."""
     corpus = OUT / f"corpus-{n}"
     if not corpus.exists():
         generate(n, corpus, SEEDS)
     files = sorted(corpus.glob("*.txt"))
-    chars = sum(len(read(f).text) for f in files[:200]) / min(200, len(files)) * len(files)
-    sample = files[: min(200, len(files))]
+    out = OUT / f"build-{n}"
+    fig: dict = {"reports": n, "lean": lean, "jobs": jobs, "date": time.strftime("%Y-%m-%d"),
+                 "chars": int(sum(len(read(f).text) for f in files[:200]) / min(200, len(files)) * len(files))}
+    fig |= per_process(files[:200])
+    fig |= build_figures(corpus, out, jobs)
+    fig |= query_figures(out, lean)
+    if not lean:
+        fig |= export_figures(out / "store")
+    if n <= RDFLIB_MAX_REPORTS and not lean:
+        stored = {name: q.bind() for name, q in queries.stored().items()}
+        fig["rdflib_over_oxigraph"] = {name: (t / max(fig["query_s"][name], 1e-6) if isinstance(t, float) else t)
+                                       for name, t in child_times(rdflib_worker, out / "store", stored, RDFLIB_TIMEOUT).items()}
+    fig["bench_peak_rss_mb"] = {"main": rss_mb(), "largest_child": rss_mb(resource.RUSAGE_CHILDREN)}
+    return fig
+
+
+def per_process(sample: list[Path]) -> dict:
+    """One process's speed on each step of a report's way (the build's workers take these steps)."""
+    read(sample[0])
     reports, t_read = timed(lambda: [read(f) for f in sample])
     xs, t_extract = timed(lambda: [extract(r) for r in reports])
-    graphs, t_rdf = timed(lambda: [report_graph(x) for x in xs])
-    _, t_validate = timed(lambda: [validate(g) for g in graphs[:50]])
-    nts = [g.serialize(format="nt", encoding="utf-8").decode("utf-8") for g in graphs]
+    nts, t_nt = timed(lambda: [report_nt(x) for x in xs])
+    _, t_validate = timed(lambda: [validate_nt(nt) for nt in nts])
     _, t_tables = timed(lambda: [tables.answer(nt) for nt in nts])
-    t_load = load_time(nts, OUT / f"load-{n}")
-    out = OUT / f"build-{n}"
+    chars = sum(len(r.text) for r in reports)
+    return {"per_process_chars_per_s": {"read": chars / t_read, "extract": chars / t_extract,
+                                        "text_in_facts_out": chars / (t_read + t_extract)},
+            "per_report_ms": {"read": 1000 * t_read / len(sample), "extract": 1000 * t_extract / len(sample),
+                              "n_triples": 1000 * t_nt / len(sample), "shacl": 1000 * t_validate / len(sample),
+                              "table_rows": 1000 * t_tables / len(sample)},
+            "store_load_triples_per_s": sum(nt.count("\n") for nt in nts) / load_time(nts, OUT / "load")}
+
+
+def kg_build(corpus: Path, out: Path, jobs: int) -> tuple[float, str, float]:
+    """`kg build` in a new process with a hash seed of its own, as a user runs it again: seconds, its
+    summary line and its peak RSS (MB, the largest of the process and its workers)."""
+    env = {**os.environ, "PYTHONHASHSEED": str(random.randrange(1, 2**32))}
+    started = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "kg", "build", str(corpus), "--out", str(out),
+                           "--jobs", str(jobs)], capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - started
+    summary = next((ln for ln in done.stdout.splitlines() if ln.startswith("built ")), done.stdout[-300:] + done.stderr[-300:])
+    return seconds, summary, int(done.stderr.strip().splitlines()[-1]) / 1024
+
+
+def build_figures(corpus: Path, out: Path, jobs: int) -> dict:
+    """The first build (in this process, so that the main process and the workers are measured apart),
+    the same folder again and after one edit, each in a new process."""
     shutil.rmtree(out, ignore_errors=True)
     reset_peak_rss()
     started, last_file = time.perf_counter(), [0.0]
     result, t_build = timed(lambda: build([corpus], out, jobs=jobs, progress=lambda _: last_file.__setitem__(0, time.perf_counter())))
-    build_peak = {"main": peak_rss_mb(), "workers": rss_mb(resource.RUSAGE_CHILDREN)}
-    print(f"built {n} reports in {t_build:.0f} s", file=sys.stderr, flush=True)
-    edited = files[len(files) // 2]
+    peak = {"main": peak_rss_mb(), "workers": rss_mb(resource.RUSAGE_CHILDREN)}
+    print(f"built {len(result.files)} reports in {t_build:.0f} s", file=sys.stderr, flush=True)
+    t_again, again, _ = kg_build(corpus, out, jobs)
+    edited = sorted(corpus.glob("*.txt"))[len(result.files) // 2]
     # a count and a practice of the most practised mechanism: the edit changes that mechanism's whole answer
     edited.write_text(edited.read_text(encoding="utf-8") + "\n一年来，召开常委会会议1次，新建代表联络站2个。\n", encoding="utf-8")
-    again, t_incremental = timed(lambda: build([corpus], out, jobs=jobs))
+    t_edit, after_edit, _ = kg_build(corpus, out, jobs)
+    return {"build_wall_s": t_build, "build_files_done_s": last_file[0] - started, "build_peak_rss_mb": peak,
+            "built": sum(f.ok for f in result.files), "triples": sum(f.triples for f in result.files),
+            "disk_mb": {"store": sum(f.stat().st_size for f in (out / "store").iterdir()) / 2**20,
+                        "tables": sum(f.stat().st_size for f in (out / "tables").iterdir()) / 2**20},
+            "rebuild_new_process_s": t_again, "rebuild_says": again, "one_edit_new_process_s": t_edit, "one_edit_says": after_edit}
+
+
+def query_figures(out: Path, lean: bool) -> dict:
+    """Stored queries on the embedded store, an Oxigraph server and Virtuoso; the tables from Parquet."""
     store = OxigraphStore(out / "store", read_only=True)
     body = store.query("SELECT ?l WHERE { ?r <https://w3id.org/npc-kg/ontology#reportingBody> ?b . "
                        "?b <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } ORDER BY ?l LIMIT 1").rows[0]["l"]
-    selective = {"counts(body)": ("counts", {"body": body}), "mechanisms-of-body(body)": ("mechanisms-of-body", {"body": body}),
-                 **{f"bodies-by-mechanism({c.id})": ("bodies-by-mechanism", {"mechanism": c.id}) for c in lexicon.concepts("mechanism")}}
     table_s = {name: timed(lambda name=name: tables.table(store, name))[1] for name in tables.TABLES}  # the build's Parquet
     store.close()
     _, duckdb_s = timed(lambda: tables.sql(out, "SELECT body_zh, year, measure, SUM(value) AS total FROM counts "
                                               "WHERE modality = 'reported' GROUP BY ALL"))
     qtimes, rows = ({}, {}) if lean else stored_query_times(out / "store")
-    texts = {label: queries.get(name).bind(params) for label, (name, params) in selective.items()}
+    texts = {"counts(body)": queries.get("counts").bind({"body": body}),
+             "mechanisms-of-body(body)": queries.get("mechanisms-of-body").bind({"body": body})}
+    for c in lexicon.concepts("mechanism"):
+        whole = queries.get("bodies-by-mechanism").bind({"mechanism": c.id})
+        texts[f"bodies({c.id}) all"] = whole
+        texts[f"bodies({c.id}) page"] = queries.page(whole, 100)
+        texts[f"bodies({c.id}) total"] = queries.total(whole)
     repeat = 1 if lean else 5
-    median_s = child_times(oxigraph_worker, out / "store", texts, QUERY_TIMEOUT, repeat=repeat)
-    server_s = server_times(out / "store", texts, repeat=repeat)
-    writable = OxigraphStore(out / "store")
-    try:
-        bodies, t_bodies = timed(lambda: derived.all_bodies(writable))
-        # last: it rewrites the summaries the queries above read
-        _, t_derived = timed(lambda: derived.refresh(writable, bodies, tables.folder_of(out / "store")))
-    finally:
-        writable.close()
-    fig = {
-        "reports": n, "lean": lean, "chars": int(chars), "jobs": jobs,
-        "per_process_chars_per_s": {"read": sum(len(r.text) for r in reports) / t_read,
-                                    "extract": sum(len(r.text) for r in reports) / t_extract,
-                                    "text_in_facts_out": sum(len(r.text) for r in reports) / (t_read + t_extract),
-                                    "to_rdf": sum(len(r.text) for r in reports) / t_rdf},
-        "validate_s_per_report": t_validate / min(50, len(graphs)),
-        "tables_s_per_report": t_tables / len(nts),
-        "derived_all_bodies_s": t_bodies + t_derived, "bodies": len(bodies),
-        "store_load_triples_per_s": sum(len(g) for g in graphs) / t_load,
-        "build_wall_s": t_build, "build_files_done_s": last_file[0] - started, "build_peak_rss_mb": build_peak, "built": sum(f.ok for f in result.files),
-        "disk_mb": {"store": sum(f.stat().st_size for f in (out / "store").iterdir()) / 2**20,
-                    "tables": sum(f.stat().st_size for f in (out / "tables").iterdir()) / 2**20},
-        "incremental_rebuild_s": t_incremental, "rebuilt": sum(not f.cached for f in again.files),
-        "triples": sum(f.triples for f in result.files),
-        "table_from_parquet_s": table_s, "duckdb_body_year_measure_totals_s": duckdb_s,
-        "query_s": qtimes, "query_rows": rows, "selective_query_median_s": median_s,
-        "selective_query_median_s_on_oxigraph_server": server_s,
-        "bench_peak_rss_mb": {"main": rss_mb(), "largest_child": rss_mb(resource.RUSAGE_CHILDREN)},
-    }
-    if n <= RDFLIB_MAX_REPORTS and not lean:
-        stored = {name: q.bind() for name, q in queries.stored().items()}
-        fig["rdflib_over_oxigraph"] = {name: (t / max(qtimes[name], 1e-6) if isinstance(t, float) else t)
-                                       for name, t in child_times(rdflib_worker, out / "store", stored, RDFLIB_TIMEOUT).items()}
-    return fig
+    embedded = child_times(oxigraph_worker, out / "store", texts, QUERY_TIMEOUT, repeat=repeat)
+    server = server_times(out / "store", texts, repeat=repeat)
+    virtuoso = virtuoso_times(out / "store", texts, repeat=repeat)
+    return {"query_s": qtimes, "query_rows": rows, "table_from_parquet_s": table_s, "duckdb_body_year_measure_totals_s": duckdb_s,
+            "selective_query_s": {"embedded": embedded, "oxigraph_server": server, "virtuoso": virtuoso},
+            "one_mechanism_bodies": {engine: _bodies_summary(times) for engine, times in
+                                     (("embedded", embedded), ("oxigraph_server", server), ("virtuoso", virtuoso.get("queries", {})))}}
+
+
+def _bodies_summary(times: dict) -> dict:
+    """Median and max over the mechanisms of: the first page with its total, and all of one mechanism's bodies."""
+    import statistics
+
+    ids = [c.id for c in lexicon.concepts("mechanism")]
+    first = [times[f"bodies({i}) page"] + times[f"bodies({i}) total"] for i in ids
+             if isinstance(times.get(f"bodies({i}) page"), float) and isinstance(times.get(f"bodies({i}) total"), float)]
+    whole = [times[f"bodies({i}) all"] for i in ids if isinstance(times.get(f"bodies({i}) all"), float)]
+    return {"first_page_with_total_median_s": statistics.median(first) if first else None, "first_page_max_s": max(first, default=None),
+            "all_bodies_median_s": statistics.median(whole) if whole else None, "all_bodies_max_s": max(whole, default=None)}
+
+
+def virtuoso_times(store: Path, texts: dict[str, str], repeat: int = 5) -> dict:
+    """Virtuoso 7.2 loaded as the README says (an N-Quads export, its bulk loader): load seconds and the
+    median seconds of each query over HTTP."""
+    import statistics
+
+    from kg.export import stream_lines
+    from kg.virtuoso import VirtuosoServer
+
+    folder = OUT / "virtuoso"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    with (folder / "graph.nq").open("wb") as f:
+        stream_lines(OxigraphStore(store, read_only=True), "nq", f)
+    with VirtuosoServer(folder / "server", data=folder, memory=4 << 30) as server:
+        _, load_s = timed(lambda: server.load(folder / "graph.nq"))
+        (folder / "graph.nq").unlink()
+        remote = RemoteStore(server.query_url, timeout=QUERY_TIMEOUT)
+        out = {}
+        for label, text in texts.items():
+            runs = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                _ = remote.query(text).rows
+                runs.append(time.perf_counter() - started)
+            out[label] = statistics.median(runs)
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"load_s": load_s, "queries": out}
+
+
+def export_figures(store: Path) -> dict:
+    """`kg export` in each format in a new process (seconds, peak RSS MB), beside `oxigraph dump`."""
+    from kg.server import oxigraph_executable
+
+    target = OUT / "export.out"
+    figures = {}
+    for label, cmd in [("oxigraph dump (nq)", [oxigraph_executable(), "dump", "--location", str(store), "--file", str(target.with_suffix(".nq"))]),
+                       *((fmt, [sys.executable, "-m", "kg", "export", "-f", fmt, "-o", str(target), "--store", str(store.parent)])
+                         for fmt in ("nq", "nt", "trig", "ttl", "jsonld"))]:
+        started = time.perf_counter()
+        done = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True)
+        figures[label] = {"s": time.perf_counter() - started, "peak_rss_mb": int(done.stderr.strip().splitlines()[-1]) / 1024,
+                          "ok": done.returncode == 0}
+        for f in (target, target.with_suffix(".nq")):
+            f.unlink(missing_ok=True)
+    started = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "kg", "--version"], capture_output=True, text=True)
+    figures["kg --version (start-up)"] = {"s": time.perf_counter() - started, "peak_rss_mb": int(done.stderr.strip().splitlines()[-1]) / 1024}
+    return {"export": figures}
 
 
 def main() -> None:

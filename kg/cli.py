@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from enum import Enum
@@ -12,11 +10,12 @@ from typing import Annotated
 
 import typer
 
-from kg import drawing, queries, tables
+from kg import drawing, queries, tables, terminal
 from kg import export as exports
 from kg import network as networks
 from kg import validate as validation
 from kg.stores import StoreError
+from kg.stores.base import is_graph_query
 
 
 def _choices(name: str, values: tuple[str, ...] | dict[str, str]) -> type[Enum]:
@@ -30,7 +29,7 @@ NetworkFormat = _choices("NetworkFormat", drawing.FORMATS)
 Engine = _choices("Engine", validation.ENGINES)
 TableName = _choices("TableName", tables.NAMES)
 TableFormat = _choices("TableFormat", tables.FORMATS)
-RowsFormat = _choices("RowsFormat", ("table", "csv", "json"))
+RowsFormat = _choices("RowsFormat", ("table", "records", "json", "xml", "csv", "tsv", "ttl", "nt", "jsonld", "rdfxml"))
 Modality = _choices("Modality", ("reported", "planned"))
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode="markdown", help="Knowledge graphs of local people's congresses.")
@@ -157,22 +156,9 @@ def list_queries() -> None:
 
 
 def _render(rows, fmt: str) -> str:
-    if fmt == "json":
+    if fmt == "records":  # a list of objects by variable name, for jq and the like
         return json.dumps(rows.rows, ensure_ascii=False, indent=1, default=str)
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(rows.vars)
-        w.writerows(rows.data)
-        return buf.getvalue()
-    if not rows.rows:
-        return "(no rows)"
-    width = {v: min(60, max(len(v), *(len(str(r.get(v) if r.get(v) is not None else "")) for r in rows.rows))) for v in rows.vars}
-    lines = ["  ".join(v.ljust(width[v]) for v in rows.vars)]
-    for r in rows.rows:
-        cells = [(str(r.get(v)) if r.get(v) is not None else "")[: width[v]] for v in rows.vars]
-        lines.append("  ".join(c.ljust(width[v]) for c, v in zip(cells, rows.vars)))
-    return "\n".join(lines) + f"\n({len(rows.rows)} rows)"
+    return terminal.table(rows)
 
 
 @app.command()
@@ -222,11 +208,21 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
             _fail("give a stored query name or --file", 2)
         graph = _open(store, endpoint, memory)
         graph.store.allow_service = allow_service
-        rows = graph.store.query(queries.page(sparql, limit, offset), timeout=timeout)
-        paged = limit is not None or offset > 0
+        as_graph = is_graph_query(sparql)
+        paged = (limit is not None or offset > 0) and not as_graph
         count = int(graph.store.query(queries.total(sparql), timeout=timeout).data[0][0]) if paged else None
-    except (KeyError, queries.ParamError) as e:
-        _fail(str(e).strip("'\""), 2)
+        if as_graph or fmt.value not in ("table", "records"):  # the engine writes a W3C format
+            raw = graph.store.results(queries.page(sparql, limit, offset) if paged else sparql,
+                                      "ttl" if fmt.value in ("table", "records") else fmt.value, timeout=timeout)
+            if count is not None:
+                typer.echo(f"of {count} rows in all, from row {offset + 1}", err=True)
+            sys.stdout.buffer.write(raw)
+            return
+        rows = graph.store.query(queries.page(sparql, limit, offset), timeout=timeout)
+    except KeyError as e:
+        _fail(str(e.args[0]), 2)
+    except queries.ParamError as e:
+        _fail(str(e), 2)
     except StoreError as e:
         _fail(str(e))
     text = _render(rows, fmt.value)

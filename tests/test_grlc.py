@@ -26,7 +26,7 @@ REQUESTS = [
     ("counts", {"body": "绛县人大常委会", "year": "2023", "modality": "reported"}),
     ("counts", {"body": "大足区人大常委会", "measure": "deputy-suggestion", "modality": "reported"}),
     ("mechanisms-of-body", {"body": "会东县人大常委会", "modality": "reported"}),
-    ("bodies-by-mechanism", {"mechanism": "livelihood-project-voting"}),
+    ("bodies-by-mechanism", {"mechanism": "livelihood-project-voting", "modality": "reported"}),
     ("body-mechanism-edges", {"modality": "planned"}),
     ("enforcement-inspections", {"modality": "reported"}),
     ("yearly-counts", {"body": "绛县人大常委会", "measure": "deputy-suggestion", "modality": "reported", "year": "2023"}),

@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 from conftest import SEEDS
 
+import kg
 from kg import queries
 from kg.build import build
 from kg.server import OxigraphServer, free_port
@@ -400,6 +401,13 @@ def test_kg_serve_answers_a_stored_query_a_page_at_a_time(tmp_path):
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(base + path)
             assert refused.value.code == code, path
+        text = queries.get("bodies-by-mechanism").bind({"mechanism": "deputy-liaison-station"})
+        embedded = kg.open(out)
+        try:
+            for fmt in ("json", "xml", "csv", "tsv"):  # the same engine's writer, over HTTP or in process
+                assert RemoteStore(f"{base}/query").results(text, fmt) == embedded.store.results(text, fmt), fmt
+        finally:
+            embedded.close()
         with urllib.request.urlopen(f"{base}/queries") as resp:
             listing = {q["name"]: q for q in json.load(resp)}
         assert [p["name"] for p in listing["bodies-by-mechanism"]["params"]] == ["mechanism", "modality"]
@@ -409,8 +417,6 @@ def test_kg_serve_answers_a_stored_query_a_page_at_a_time(tmp_path):
 
 
 def kg_rows(out, name, **params):
-    import kg
-
     g = kg.open(out)
     try:
         return g.rows(name, **params).rows

@@ -4,6 +4,7 @@ answers of different engines the same (values as Python values, SPARQL JSON resu
 from __future__ import annotations
 
 import json
+import re
 import threading
 import traceback
 from collections.abc import Iterator, Sequence
@@ -93,9 +94,39 @@ def json_rows(raw: bytes) -> Rows:
     return Rows(names, [tuple(value(b.get(n)) for n in names) for b in bindings])
 
 
+# W3C's formats: SPARQL 1.1 Query Results (JSON, XML, CSV, TSV) for SELECT and ASK; RDF for CONSTRUCT and
+# DESCRIBE, where json and xml mean JSON-LD and RDF/XML
+RESULT_TYPES = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
+                "tsv": "text/tab-separated-values"}
+GRAPH_TYPES = {"ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json", "rdfxml": "application/rdf+xml"}
+_GRAPH_ALIASES = {"json": "jsonld", "xml": "rdfxml"}
+
+
+def result_format(fmt: str, graph: bool) -> str:
+    """The format an answer is written in: ``fmt`` itself, or for a graph (CONSTRUCT, DESCRIBE) its RDF
+    counterpart; a table format asked of a graph is an error that lists the right ones."""
+    if not graph:
+        if fmt not in RESULT_TYPES:
+            raise StoreError(f"a SELECT or ASK answer is written as {', '.join(RESULT_TYPES)}, not {fmt}")
+        return fmt
+    fmt = _GRAPH_ALIASES.get(fmt, fmt)
+    if fmt not in GRAPH_TYPES:
+        raise StoreError(f"a CONSTRUCT or DESCRIBE answer is a graph: write it as {', '.join(GRAPH_TYPES)}, not {fmt}")
+    return fmt
+
+
+_PROLOGUE = re.compile(r"\s*(?:#[^\n]*\n\s*|(?:PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*", re.IGNORECASE)
+
+
+def is_graph_query(sparql: str) -> bool:
+    """A CONSTRUCT or DESCRIBE (its answer is a graph, not rows)."""
+    return re.match(r"(?:CONSTRUCT|DESCRIBE)\b", sparql[_PROLOGUE.match(sparql).end():], re.IGNORECASE) is not None
+
+
 class Store(Protocol):
     def replace_graph(self, iri: str, graph: Graph) -> None: ...
     def query(self, sparql: str, timeout: float | None = None) -> Rows: ...
+    def results(self, sparql: str, fmt: str, timeout: float | None = None) -> bytes: ...
     def graphs(self) -> list[str]: ...
     def triple_count(self, graph_iri: str | None = None) -> int: ...
 

@@ -8,7 +8,7 @@ from typing import Any
 from rdflib import Dataset, Graph, URIRef
 
 from kg.queries import refuse_service
-from kg.stores.base import Rows, _check_syntax, python_value, with_timeout
+from kg.stores.base import Rows, _check_syntax, python_value, result_format, with_timeout
 
 
 class MemoryStore:
@@ -31,6 +31,28 @@ class MemoryStore:
 
     def update(self, sparql: str) -> None:
         self.ds.update(sparql)
+
+    def results(self, sparql: str, fmt: str, timeout: float | None = None) -> bytes:
+        """The answer written by rdflib's serialisers (TSV through rdflib's CSV writer's rules is not
+        one of them: it is written here as the W3C's TSV)."""
+        refuse_service(sparql, self.allow_service)
+        _check_syntax(sparql)
+
+        def run() -> bytes:
+            res = self.ds.query(sparql)
+            if res.type in ("CONSTRUCT", "DESCRIBE"):
+                rdf = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}[result_format(fmt, graph=True)]
+                return res.graph.serialize(format=rdf, encoding="utf-8")
+            fmt_ = result_format(fmt, graph=False)
+            if res.type == "ASK" and fmt_ in ("csv", "tsv"):
+                return f"{str(bool(res.askAnswer)).lower()}\n".encode()
+            if fmt_ == "tsv":
+                lines = ["\t".join(f"?{v}" for v in res.vars)]
+                lines += ["\t".join(t.n3() if t is not None else "" for t in row) for row in res]
+                return ("\n".join(lines) + "\n").encode("utf-8")
+            return res.serialize(format=fmt_, encoding="utf-8")
+
+        return with_timeout(run, timeout)
 
     def _query(self, sparql: str) -> Rows:
         from rdflib import Literal

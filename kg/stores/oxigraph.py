@@ -9,7 +9,7 @@ from typing import Any
 from rdflib import Graph
 
 from kg.queries import refuse_service
-from kg.stores.base import QuerySyntaxError, QueryTimeout, Rows, StoreError, _nt, count_triples, nt_lines, python_value, with_timeout
+from kg.stores.base import QuerySyntaxError, QueryTimeout, Rows, StoreError, _nt, count_triples, nt_lines, python_value, result_format, with_timeout
 
 
 class BatchLoader:
@@ -141,19 +141,47 @@ class OxigraphStore:
         except OSError as e:
             raise StoreError(f"cannot update: {e}") from e
 
-    def _query(self, sparql: str) -> Rows:
+    def results(self, sparql: str, fmt: str, timeout: float | None = None) -> bytes:
+        """The answer written in a W3C format (kg.stores.base.RESULT_TYPES, GRAPH_TYPES) by Oxigraph's
+        own serialisers; bounded like ``query``."""
+        refuse_service(sparql, self.allow_service)
+        if self.memory_limit:
+            from kg.limits import LimitExceeded, run_bounded
+
+            try:
+                return run_bounded(lambda: self._results(sparql, fmt), self.memory_limit, timeout)
+            except LimitExceeded as e:
+                raise QueryTimeout(str(e)) if "time limit" in str(e) else StoreError(str(e)) from None
+        return with_timeout(lambda: self._results(sparql, fmt), timeout)
+
+    def _results(self, sparql: str, fmt: str) -> bytes:
         import pyoxigraph
 
+        res = self._run(sparql)
+        if isinstance(res, pyoxigraph.QueryTriples):
+            rdf = {"ttl": pyoxigraph.RdfFormat.TURTLE, "nt": pyoxigraph.RdfFormat.N_TRIPLES, "jsonld": pyoxigraph.RdfFormat.JSON_LD,
+                   "rdfxml": pyoxigraph.RdfFormat.RDF_XML}
+            return res.serialize(format=rdf[result_format(fmt, graph=True)])
+        table = {"json": pyoxigraph.QueryResultsFormat.JSON, "xml": pyoxigraph.QueryResultsFormat.XML,
+                 "csv": pyoxigraph.QueryResultsFormat.CSV, "tsv": pyoxigraph.QueryResultsFormat.TSV}
+        return res.serialize(format=table[result_format(fmt, graph=False)])
+
+    def _run(self, sparql: str) -> Any:
         try:
-            res = self.store.query(sparql, use_default_graph_as_union=True)
+            return self.store.query(sparql, use_default_graph_as_union=True)
         except SyntaxError as e:
             if re.search(r"\b(INSERT|DELETE|DROP|CLEAR|LOAD|CREATE|ADD|MOVE|COPY)\b", sparql, re.IGNORECASE):
                 raise QuerySyntaxError(f"not a read-only query (updates need --allow-update): {e}") from e
             raise QuerySyntaxError(f"malformed SPARQL: {e}") from e
+
+    def _query(self, sparql: str) -> Rows:
+        import pyoxigraph
+
+        res = self._run(sparql)
         if isinstance(res, bool) or isinstance(res, pyoxigraph.QueryBoolean):
             return Rows(["result"], [(bool(res),)])
         if not isinstance(res, pyoxigraph.QuerySolutions):
-            raise StoreError("only SELECT and ASK queries return rows")
+            raise StoreError("only SELECT and ASK queries return rows (a CONSTRUCT or DESCRIBE answers a graph: -f ttl, nt, jsonld or rdfxml)")
         names = [v.value for v in res.variables]
         literal = pyoxigraph.Literal
 

@@ -16,7 +16,19 @@ from typing import Any
 from rdflib import Graph
 
 from kg.queries import refuse_service, strip_comments
-from kg.stores.base import QuerySyntaxError, Rows, StoreError, _check_syntax, _nt, count_triples, json_rows
+from kg.stores.base import (
+    GRAPH_TYPES,
+    RESULT_TYPES,
+    QuerySyntaxError,
+    Rows,
+    StoreError,
+    _check_syntax,
+    _nt,
+    count_triples,
+    is_graph_query,
+    json_rows,
+    result_format,
+)
 from kg.stores.oxigraph import OxigraphStore
 
 
@@ -97,6 +109,17 @@ class RemoteStore:
             data.extend(page.data)
             if len(page) < cap:
                 return Rows(rows.vars, data)
+
+    def results(self, sparql: str, fmt: str, timeout: float | None = None) -> bytes:
+        """The answer as the server writes it in a W3C format (asked for by its media type)."""
+        refuse_service(sparql, self.allow_service)
+        _check_syntax(sparql)
+        graph = is_graph_query(sparql)
+        fmt = result_format(fmt, graph)
+        body = urllib.parse.urlencode({"query": sparql}).encode()
+        raw, _ = self._request("POST", self.endpoint, body, {
+            "Content-Type": "application/x-www-form-urlencoded", "Accept": (GRAPH_TYPES if graph else RESULT_TYPES)[fmt]}, timeout)
+        return raw
 
     def _select(self, sparql: str, timeout: float | None) -> tuple[Rows, int | None]:
         """One request's rows and the row cap it was answered under, if any."""
