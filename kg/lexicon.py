@@ -34,7 +34,12 @@ def turtle_folder(folder: Path) -> Graph:
 
 @cache
 def ontology_graph(folder: Path = ONTOLOGY) -> Graph:
-    return turtle_folder(folder)
+    """The Turtle files of ``folder`` as one graph, with each scheme's skos:hasTopConcept written out
+    from its concepts' skos:topConceptOf (a concept says once which scheme it heads)."""
+    g = turtle_folder(folder)
+    for concept, scheme in list(g.subject_objects(SKOS.topConceptOf)):
+        g.add((scheme, SKOS.hasTopConcept, concept))
+    return g
 
 
 @cache
