@@ -228,7 +228,7 @@ def process(path: str, options: Options = Options()) -> Processed:
                 v, notes, nt = keep_conforming_nt(nt, report_iri(report))
                 res.rejected = [{"source": shown(Path(path).name), **asdict(n)} for n in notes]
                 res.facts -= len({n.fact for n in notes if n.severity == "Violation"})
-                if not v.conforms:
+                if v.violated:
                     res.ok, res.error = False, f"{len(v.violations)} SHACL violation(s) of the report itself"
                     res.violations = [str(x) for x in v.violations]
                     return Processed(res)

@@ -126,8 +126,9 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
 @app.command()
 def validate(store: StoreOpt = Path("build"),
              files: Annotated[list[Path] | None, typer.Argument(help="Turtle/TriG files instead of the store")] = None,
-             engine: Annotated[Engine, typer.Option(help="SHACL engine: turbo (fast) or pyshacl (the reference)")] = Engine.turbo) -> None:
-    """SHACL-validate the built graphs (or RDF files); exit 1 on any violation."""
+             engine: Annotated[Engine, typer.Option(help="SHACL engine: native, turbo (pyshacl-turbo) or pyshacl (reference)")] = Engine.native) -> None:
+    """SHACL-validate the built graphs (or RDF files). Conforms only with no result of any severity, as
+    SHACL defines it; exit 1 when a result has severity Violation, 0 when there are only warnings."""
     engine = engine.value
     if files:
         from kg.validate import validate_files
@@ -144,7 +145,7 @@ def validate(store: StoreOpt = Path("build"),
         bar = Progress(len([g for g in graph.store.graphs() if is_report_graph(g)]), "validate")
         report = graph.validate(progress=lambda iri: bar.tick(), engine=engine)
     typer.echo(report.text())
-    raise typer.Exit(0 if report.conforms else 1)
+    raise typer.Exit(1 if report.violated else 0)
 
 
 @app.command("queries")

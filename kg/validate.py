@@ -66,8 +66,8 @@ def validate_nt(text: str) -> ValidationReport:
 
     data = pyoxigraph.Store()
     data.bulk_load((text + _memberships_nt()).encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    conforms, results, _ = _native_shapes().validate(data, inference="none", allow_warnings=True)
-    return _report(bool(conforms), results)
+    _, results, _ = _native_shapes().validate(data, inference="none", allow_warnings=True)
+    return _report(results)
 
 
 @cache
@@ -106,20 +106,34 @@ class Violation:
 
 @dataclass
 class ValidationReport:
-    conforms: bool
-    violations: list[Violation]  # warnings included: they do not stop a graph from conforming
+    """A validation's results. ``conforms`` has SHACL's meaning: no result of any severity (a warning
+    too makes a graph not conform); ``violated`` says whether a result has severity Violation, which
+    is what keeps a fact out of the graph and makes ``kg validate`` exit 1."""
+
+    violations: list[Violation]  # every result, warnings and infos included
+
+    @property
+    def conforms(self) -> bool:
+        return not self.violations
+
+    @property
+    def violated(self) -> bool:
+        return any(v.severity == "Violation" for v in self.violations)
 
     @classmethod
     def of(cls, results: list[Violation]) -> ValidationReport:
-        return cls(not any(v.severity == "Violation" for v in results), results)
+        return cls(results)
 
     def text(self) -> str:
         errors = [v for v in self.violations if v.severity == "Violation"]
-        warnings = [v for v in self.violations if v.severity != "Violation"]
-        lines = [f"{len(errors)} violation(s):"] if errors else ["conforms: every shape in shapes/ is satisfied"]
-        lines += [f"  {v}" for v in errors]
-        if warnings:
-            lines += [f"{len(warnings)} warning(s):"] + [f"  {v}" for v in warnings]
+        others = [v for v in self.violations if v.severity != "Violation"]
+        if self.conforms:
+            return "conforms: true (every shape in shapes/ is satisfied, no result of any severity)"
+        lines = [f"conforms: false ({len(errors)} violation(s), {len(others)} warning(s) or info(s))"]
+        if errors:
+            lines += [f"{len(errors)} violation(s):"] + [f"  {v}" for v in errors]
+        if others:
+            lines += [f"{len(others)} warning(s) or info(s):"] + [f"  {v}" for v in others]
         return "\n".join(lines)
 
 
@@ -140,19 +154,21 @@ def validate(data: Graph, engine: str = DEFAULT_ENGINE) -> ValidationReport:
         data.add(t)
     try:
         if engine == "turbo":
-            conforms, results, _ = _compiled_shapes().validate(data, inference="none", allow_warnings=True)
+            _, results, _ = _compiled_shapes().validate(data, inference="none", allow_warnings=True)
         else:
             from pyshacl import validate as shacl
 
-            conforms, results, _ = shacl(data, shacl_graph=shapes_graph(), inference="none", advanced=True,
+            _, results, _ = shacl(data, shacl_graph=shapes_graph(), inference="none", advanced=True,
                                          allow_warnings=True, inplace=True)
     finally:
         for t in lent:
             data.remove(t)
-    return _report(bool(conforms), results)
+    return _report(results)
 
 
-def _report(conforms: bool, results: Graph) -> ValidationReport:
+def _report(results: Graph) -> ValidationReport:
+    """The engine's results graph read into Violations (the engine's own sh:conforms is not read:
+    asked to allow warnings, it says true where SHACL says false)."""
     out = []
     for r in results.subjects(SH.resultSeverity, None):
         path = results.value(r, SH.resultPath)
@@ -164,7 +180,7 @@ def _report(conforms: bool, results: Graph) -> ValidationReport:
             shape=_shape_name(results.value(r, SH.sourceShape), str(results.value(r, SH.resultMessage) or "")),
         ))
     out.sort(key=lambda v: (v.focus, v.path or "", v.message))
-    return ValidationReport(conforms, out)
+    return ValidationReport(out)
 
 
 FACT_CLASSES = ("Count", "MechanismPractice", "Activity")
@@ -224,7 +240,7 @@ def keep_conforming_nt(text: str, report: str) -> tuple[ValidationReport, list[R
     """``keep_conforming`` for a report graph as N-Triples; the text comes back as it was when every
     fact conforms (nearly always), else without the facts taken out."""
     result = validate_nt(text)
-    if result.conforms and not result.violations:
+    if result.conforms:
         return result, [], text
     from rdflib.plugins.stores.memory import SimpleMemory
 
@@ -241,7 +257,7 @@ def keep_conforming(g: Graph, report: str, engine: str = DEFAULT_ENGINE,
     to any fact: the report's own, which keep it out) and every fact taken out or warned about.
     ``g`` is changed in place; ``result`` is its validation when already done."""
     result = result or validate(g, engine)
-    if result.conforms and not result.violations:
+    if result.conforms:
         return result, []
     notes: list[Rejected] = []
     dropped: set[URIRef] = set()

@@ -85,3 +85,24 @@ def test_validate_an_exported_trig_file(built, tmp_path):
     broken.write_text(path.read_text(encoding="utf-8").replace('npc:checksum "', 'npc:checksum "x', 1), encoding="utf-8")
     report = validate_files([broken])
     assert [v.message for v in report.violations if v.severity == "Violation"] == ["a report has one checksum of 64 hex digits"]
+
+
+def test_a_warning_means_not_conforming_as_shacl_says_but_exits_0(tmp_path):
+    """SHACL: any result makes sh:conforms false. kg validate says so, and exits 1 only for a Violation."""
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    g = report_graph(extract(read(SEEDS / "001_9911ad027f31c7ac.txt")))
+    npc = "https://w3id.org/npc-kg/ontology#"
+    count = sorted(g.subjects(URIRef(npc + "measurePhrase"), None))[0]
+    g.set((count, URIRef(npc + "measurePhrase"), Literal("一个比一个子句还长得多的指标短语，读者值得看一眼的那种", lang="zh")))
+    warned = tmp_path / "warned.ttl"
+    g.serialize(warned, format="turtle")
+    res = CliRunner().invoke(app, ["validate", str(warned)])
+    assert res.exit_code == 0 and res.output.startswith("conforms: false (0 violation(s), 1 warning(s) or info(s))"), res.output
+    g.set((count, URIRef("http://purl.org/linked-data/sdmx/2009/measure#obsValue"), Literal("-1", datatype=XSD.decimal)))
+    broken = tmp_path / "broken.ttl"
+    g.serialize(broken, format="turtle")
+    res = CliRunner().invoke(app, ["validate", str(broken)])
+    assert res.exit_code == 1 and res.output.startswith("conforms: false (1 violation(s), 1 warning(s) or info(s))"), res.output
