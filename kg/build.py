@@ -21,9 +21,23 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from kg import derived, lexicon, tables
+from rdflib import Graph
+
+from kg import dataset, derived, lexicon, tables
 from kg.extract import VERSION, extract
-from kg.rdf import ENTITIES_GRAPH, ONTOLOGY_GRAPH, bind_prefixes, graph_iri, is_report_graph, report_iri, report_nt, split_entities, unused_entities
+from kg.rdf import (
+    DATASET_GRAPH,
+    ENTITIES_GRAPH,
+    ONTOLOGY_GRAPH,
+    bind_prefixes,
+    graph_iri,
+    is_report_graph,
+    report_iri,
+    report_nt,
+    report_of,
+    split_entities,
+    unused_entities,
+)
 from kg.readers import SUFFIXES, ReadError, not_a_file, shown
 from kg.report import read
 from kg.stores import OxigraphStore
@@ -417,7 +431,10 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
     derived.refresh(store, derived.all_bodies(store) | derived.in_tables(tabled.folder) if touched is None else touched, tabled.folder)
     if removed:
         _drop_unused_entities(store)  # after the summaries: a body no report names any more has none left
-    store.replace_graph(ONTOLOGY_GRAPH, bind_prefixes(lexicon.ontology_graph()))
+    store.replace_graph(ONTOLOGY_GRAPH, _ontology())
+    if todo or removed or DATASET_GRAPH not in store.graphs():  # counting the store's triples takes seconds at scale
+        store.remove_graph(DATASET_GRAPH)
+        store.replace_graph(DATASET_GRAPH, dataset.describe(store, [report_of(f.graph) for f in results if f.ok and f.graph]))
     if loader.loaded >= COMPACT_AFTER_QUADS:
         store.optimize()
     store.close()
@@ -435,6 +452,16 @@ def text_path(out: str | Path, graph: str) -> Path:
     """Where the build keeps the text a report was read as (its graph IRI ends in the report's id):
     every evidence offset of the report points into it."""
     return Path(out) / TEXTS / f"{graph.rsplit('/', 1)[-1]}.txt"
+
+
+def _ontology() -> Graph:
+    """The ontology with its blank nodes (OWL unions, the cube's components, RDF lists) as Skolem IRIs
+    named from their content: a store gives a blank node a new label on every load, and two builds
+    must store, and export, the same terms."""
+    from rdflib.compare import to_canonical_graph
+
+    canonical = Graph() + to_canonical_graph(lexicon.ontology_graph())
+    return bind_prefixes(canonical.skolemize(authority=lexicon.BASE.rstrip("/"), basepath="/.well-known/genid/"))
 
 
 def _drop_unused_entities(store: OxigraphStore) -> None:

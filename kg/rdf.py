@@ -44,13 +44,14 @@ COUNTS_DATASET = ID["dataset/counts"]
 
 ONTOLOGY_GRAPH = str(ID["graph/ontology"])
 ENTITIES_GRAPH = str(ID["graph/entities"])
+DATASET_GRAPH = str(ID["graph/dataset"])  # the build's description of its dataset (kg.dataset)
 GRAPHS = str(ID["graph/"])
 
 
 def is_report_graph(iri: str) -> bool:
     """A report's own graph (not the ontology, the entities, or a derived graph)."""
     rest = iri.removeprefix(GRAPHS)
-    return rest != iri and "/" not in rest and iri not in (ONTOLOGY_GRAPH, ENTITIES_GRAPH)
+    return rest != iri and "/" not in rest and iri not in (ONTOLOGY_GRAPH, ENTITIES_GRAPH, DATASET_GRAPH)
 
 
 _ENTITY_SUBJECTS = tuple(f"<{ID}{kind}/" for kind in ("place", "body", "law", "term", "session"))
@@ -90,6 +91,11 @@ def graph_iri(report: Report) -> str:
 
 def report_iri(report: Report) -> str:
     return f"{ID}report/{report.id}"
+
+
+def report_of(graph: str) -> str:
+    """The report a report graph holds (both IRIs end in the report's id)."""
+    return f"{ID}report/{graph.rsplit('/', 1)[-1]}"
 
 
 def sentence_iri(report_id: str, start: int, end: int) -> str:

@@ -108,7 +108,11 @@ class OxigraphServer:
     def restart_if_dead(self) -> bool:
         """Start the server again on its port if it ended (a query past its memory limit); True if it had."""
         with _RESTART:
-            if self.proc is None or self.proc.poll() is None:
+            if self.proc is None:
+                return False
+            try:  # the connection broke as the process ends: give the kernel a moment to reap it
+                self.proc.wait(2)
+            except subprocess.TimeoutExpired:
                 return False
             self.proc = None
             # from one thread that lives as long as the server: the kernel sends the new process SIGTERM

@@ -17,7 +17,8 @@ from kg.report import read
 from kg.stores import OxigraphStore
 
 
-def test_two_builds_are_byte_identical(tmp_path):
+def test_two_builds_are_byte_identical(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # the builds' time, which the dataset's description gives
     outs = []
     for name in ("a", "b"):
         build([SEEDS], tmp_path / name)
@@ -42,6 +43,7 @@ def test_a_broken_file_among_good_ones(tmp_path):
 
 
 def test_workers_build_what_one_process_builds(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     src = tmp_path / "in"
     shutil.copytree(SEEDS, src)
     (src / "002a_binary.txt").write_bytes(b"\x00\x01\x02\x03")
@@ -69,7 +71,7 @@ def test_incremental_rebuild_redoes_only_the_changed_report(tmp_path):
     g = kg.open(tmp_path / "out")
     rows = g.rows("counts", body="绛县人大常委会", measure="council-of-chairpersons-meeting").rows
     assert [r["value"] for r in rows] == [15]
-    assert len(g.store.graphs()) == 13  # the old graph of the edited report was replaced, not kept beside
+    assert len(g.store.graphs()) == 14  # the old graph of the edited report was replaced, not kept beside
     g.close()
 
 
@@ -112,3 +114,30 @@ def test_an_edit_to_the_lexicon_makes_the_next_build_extract_again(tmp_path, mon
     assert all(f.cached for f in build([SEEDS / "004_73afdd1df5b9533d.txt"], tmp_path / "out").files)
     monkeypatch.setattr(lexicon, "digest", lambda: "an edited lexicon")
     assert not any(f.cached for f in build([SEEDS / "004_73afdd1df5b9533d.txt"], tmp_path / "out").files)
+
+
+def test_a_build_describes_its_dataset_with_void_and_dcat(built, tmp_path, monkeypatch):
+    """Triples, graphs, reports, vocabularies, licence, the extractor and when, in a graph of its own."""
+    from kg.extract import VERSION
+
+    q = """PREFIX void: <http://rdfs.org/ns/void#> PREFIX dct: <http://purl.org/dc/terms/> PREFIX prov: <http://www.w3.org/ns/prov#>
+    PREFIX npc: <https://w3id.org/npc-kg/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+    SELECT ?triples ?documents ?graphs ?license ?when ?build WHERE { GRAPH <https://w3id.org/npc-kg/id/graph/dataset> {
+      ?d a void:Dataset , <http://www.w3.org/ns/dcat#Dataset> ; void:triples ?triples ; void:documents ?documents ;
+         npc:graphCount ?graphs ; dct:license ?license ; dct:modified ?when ; prov:wasGeneratedBy/rdfs:label ?build } }"""
+    row = built.store.query(q).rows[0]
+    others = [g for g in built.store.graphs() if not g.endswith("/graph/dataset")]
+    assert row["triples"] == sum(built.store.triple_count(g) for g in others) and row["graphs"] == len(others) == 13
+    assert row["documents"] == 5 and row["license"] == "https://spdx.org/licenses/MIT" and VERSION in row["build"]
+    sources = {r["s"] for r in built.store.query("SELECT ?s { <https://w3id.org/npc-kg/id/dataset/npc-kg> "
+                                                "<http://purl.org/dc/terms/source> ?s }").rows}
+    assert sources == {r["s"] for r in built.store.query("SELECT ?s { ?s a <https://w3id.org/npc-kg/ontology#Report> }").rows}
+    vocabularies = {r["v"] for r in built.store.query("SELECT ?v { ?d <http://rdfs.org/ns/void#vocabulary> ?v }").rows}
+    assert {"http://www.w3.org/2004/02/skos/core#", "http://purl.org/linked-data/cube#", "http://www.w3.org/ns/oa#"} <= vocabularies
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    build([SEEDS / "004_73afdd1df5b9533d.txt"], tmp_path / "b")
+    g = kg.open(tmp_path / "b")
+    try:
+        assert g.store.query(q).rows[0]["when"] == "2026-01-01T00:00:00Z"
+    finally:
+        g.close()

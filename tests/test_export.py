@@ -25,7 +25,7 @@ def test_exports_round_trip(built):
     ref = Dataset()
     ref.parse(data=export(built.store, "nq"), format="nquads")
     graphs = [g for g in ref.graphs() if len(g)]
-    assert len(graphs) == 13  # five reports, the ontology, the shared entities, the five bodies' derived graphs, the pairs
+    assert len(graphs) == 14  # five reports, the ontology, the shared entities, the five bodies' derived graphs, the pairs, the dataset
     for fmt, rdflib_fmt in (("trig", "trig"), ("jsonld", "json-ld")):
         ds = Dataset()
         ds.parse(data=export(built.store, fmt), format=rdflib_fmt)

@@ -86,7 +86,7 @@ def test_updates_and_malformed_queries_are_refused(built):
         built.rows("DROP ALL")
     with pytest.raises(QuerySyntaxError, match=r"1:\d+"):
         built.rows("SELECT * WHERE { ?s ?p }")
-    assert len(built.store.graphs()) == 13  # nothing dropped
+    assert len(built.store.graphs()) == 14  # nothing dropped
 
 
 def test_every_stored_query_gives_the_same_rows_on_rdflib_in_memory(built):
