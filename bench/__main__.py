@@ -291,9 +291,6 @@ def export_figures(store: Path) -> dict:
                           "ok": done.returncode == 0}
         for f in (target, target.with_suffix(".nq")):
             f.unlink(missing_ok=True)
-    started = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "kg", "--version"], capture_output=True, text=True)
-    figures["kg --version (start-up)"] = {"s": time.perf_counter() - started, "peak_rss_mb": int(done.stderr.strip().splitlines()[-1]) / 1024}
     return {"export": figures}
 
 

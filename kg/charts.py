@@ -21,11 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from kg import names
 from kg.drawing import pyplot
 from kg.paths import DATA
 from kg.places import gazetteer
 
-FORMATS = ("png", "svg", "pdf", "html")
+FORMATS = names.PICTURE_FORMATS
 
 
 def _save(fig, out: Path, title: str, numbers: pd.DataFrame) -> Path:

@@ -10,12 +10,8 @@ from typing import Annotated
 
 import typer
 
-from kg import drawing, queries, tables, terminal
-from kg import export as exports
-from kg import network as networks
-from kg import validate as validation
-from kg.stores import StoreError
-from kg.stores.base import is_graph_query
+from kg import names
+from kg.errors import StoreError
 
 
 def _choices(name: str, values: tuple[str, ...] | dict[str, str]) -> type[Enum]:
@@ -23,13 +19,14 @@ def _choices(name: str, values: tuple[str, ...] | dict[str, str]) -> type[Enum]:
     return Enum(name, {v: v for v in values}, type=str)  # type: ignore[return-value]
 
 
-ExportFormat = _choices("ExportFormat", exports.FORMATS)
-NetworkKind = _choices("NetworkKind", networks.KINDS)
-NetworkFormat = _choices("NetworkFormat", drawing.FORMATS)
-Engine = _choices("Engine", validation.ENGINES)
-TableName = _choices("TableName", tables.NAMES)
-TableFormat = _choices("TableFormat", tables.FORMATS)
-RowsFormat = _choices("RowsFormat", ("table", "records", "json", "xml", "csv", "tsv", "ttl", "nt", "jsonld", "rdfxml"))
+# the library is imported by the commands that use it: `kg --help` starts in a fraction of a second
+ExportFormat = _choices("ExportFormat", names.EXPORT_FORMATS)
+NetworkKind = _choices("NetworkKind", names.NETWORK_KINDS)
+NetworkFormat = _choices("NetworkFormat", names.NETWORK_FORMATS)
+Engine = _choices("Engine", names.SHACL_ENGINES)
+TableName = _choices("TableName", names.TABLE_NAMES)
+TableFormat = _choices("TableFormat", names.TABLE_FORMATS)
+RowsFormat = _choices("RowsFormat", names.ROW_FORMATS)
 Modality = _choices("Modality", ("reported", "planned"))
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode="markdown", help="Knowledge graphs of local people's congresses.")
@@ -151,6 +148,8 @@ def validate(store: StoreOpt = Path("build"),
 @app.command("queries")
 def list_queries() -> None:
     """List the stored queries with their parameters."""
+    from kg import queries
+
     for q in queries.stored().values():
         params = ", ".join(f"{p.name}:{p.type}" + ("" if p.default is None else f"={p.default}") for p in q.params)
         typer.echo(f"{q.name}  [{params}]\n    {q.summary.get('en', '')}\n    {q.summary.get('zh', '')}")
@@ -159,6 +158,8 @@ def list_queries() -> None:
 def _render(rows, fmt: str) -> str:
     if fmt == "records":  # a list of objects by variable name, for jq and the like
         return json.dumps(rows.rows, ensure_ascii=False, indent=1, default=str)
+    from kg import terminal
+
     return terminal.table(rows)
 
 
@@ -176,6 +177,9 @@ def query(name: Annotated[str | None, typer.Argument(help="stored query name")] 
           store: StoreOpt = Path("build"), endpoint: EndpointOpt = None) -> None:
     """Run a stored query (values bound, never pasted) or a .rq file; read-only unless --allow-update.
     With --limit/--offset, one page of the rows and how many there are in all."""
+    from kg import queries
+    from kg.stores.base import is_graph_query
+
     values = {}
     for kv in param or []:
         if "=" not in kv:
@@ -286,6 +290,9 @@ def network(kind: Annotated[NetworkKind, typer.Option("--kind", help="which netw
             modality: Annotated[Modality, typer.Option("--modality", help="reported facts or plans")] = Modality.reported,
             store: StoreOpt = Path("build")) -> None:
     """Draw, write or measure a mechanism network."""
+    from kg import drawing
+    from kg import network as networks
+
     try:
         g = networks.build_graph(_open(store, None).store, kind.value, modality.value, tuple(mechanism or ()), province, hierarchy)
     except ValueError as e:
@@ -342,6 +349,8 @@ def table_cmd(name: Annotated[TableName, typer.Argument(help="which table")],
               store: StoreOpt = Path("build")) -> None:
     """A tidy table, one fact a row, from the stored table-* queries; or the panel: body × year ×
     measure, reported and planned side by side with their sentences."""
+    from kg import tables
+
     try:
         text = tables.write(_open(store, None).table(name.value), fmt.value, out, bom)
     except ValueError as e:
@@ -389,6 +398,8 @@ def sql_cmd(query: Annotated[str, typer.Argument(help="SQL over the tables count
             store: StoreOpt = Path("build")) -> None:
     """Whole-corpus aggregations with DuckDB over the build's tables, sandboxed: the tables and nothing
     else (no file, network or extension), within a memory and a time limit."""
+    from kg import tables
+
     try:
         df = tables.sql(store, query, memory, timeout)
         text = tables.write(df, fmt.value, out)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg import lexicon
+from kg import lexicon, names
 
-FORMATS = ("png", "svg", "pdf", "html", "graphml", "gexf")
+FORMATS = names.NETWORK_FORMATS
 STAGE_COLOURS = {"pilot": "#d62728", "adopt": "#ff7f0e", "expand": "#2ca02c", "implement": "#7f7f7f", "plan": "#9467bd"}
 LEVEL_COLOURS = {"province": "#08306b", "prefecture": "#2171b5", "county": "#6baed6", "township": "#c6dbef", "national": "#000000"}
 

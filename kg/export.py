@@ -16,11 +16,12 @@ from typing import BinaryIO
 
 from rdflib import Graph, URIRef
 
+from kg import names
 from kg.paths import ONTOLOGY
 from kg.rdf import PREFIXES, bind_prefixes
 from kg.stores import OxigraphStore
 
-FORMATS = {"ttl": "turtle", "nt": "nt", "nq": "nquads", "trig": "trig", "jsonld": "json-ld"}
+FORMATS = names.EXPORT_FORMATS
 CONTEXT = ONTOLOGY / "context.jsonld"
 
 

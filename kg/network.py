@@ -9,12 +9,12 @@ from itertools import combinations
 import networkx as nx
 import pandas as pd
 
-from kg import queries
+from kg import names, queries
 from kg.adoption import parent_body
 from kg.places import gazetteer
 from kg.stores import Store
 
-KINDS = ("bipartite", "mechanisms", "bodies", "diffusion")
+KINDS = names.NETWORK_KINDS
 STAGES = ("pilot", "adopt", "expand", "implement", "plan")
 
 

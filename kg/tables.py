@@ -21,12 +21,10 @@ from typing import Any
 
 import pandas as pd
 
-from kg import lexicon, queries
+from kg import lexicon, names, queries
 from kg.stores import OxigraphStore, Store
 
-TABLES = ("counts", "practices", "bodies", "laws", "reports")  # each the answer of a stored table-* query
-NAMES = (*TABLES, "panel", "adoption")  # and the panel, made from the counts; adoption from practices, reports, bodies
-FORMATS = ("csv", "parquet", "json", "table")
+TABLES, NAMES, FORMATS = names.TABLES, names.TABLE_NAMES, names.TABLE_FORMATS
 _INTS = ("year", "period_start", "period_end", "start", "end")
 FOLDER = "tables"  # beside the store: build/tables/<name>.parquet
 STAMP = "stamp.json"  # the store and the queries the files answer for

@@ -15,10 +15,10 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
-from kg import lexicon
+from kg import lexicon, names
 from kg.paths import SHAPES
 
-ENGINES = ("native", "turbo", "pyshacl")
+ENGINES = names.SHACL_ENGINES
 DEFAULT_ENGINE = "native"
 
 

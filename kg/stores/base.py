@@ -14,21 +14,12 @@ from typing import Any, Protocol
 
 from rdflib import Graph
 
+from kg.errors import QuerySyntaxError, QueryTimeout, StoreError
 from kg.queries import uses_service
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
-class StoreError(Exception):
-    """A store or server failed; the message says which and why."""
-
-
-class QuerySyntaxError(StoreError):
-    """Malformed SPARQL; the message carries the line and column where the parser stopped."""
-
-
-class QueryTimeout(StoreError):
-    """A query ran longer than its timeout."""
 
 
 class Rows:
