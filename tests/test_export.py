@@ -51,3 +51,19 @@ def test_streamed_exports_sorted_in_runs_on_disk_equal_the_sort_in_memory(built,
     n = stream_lines(built.store, fmt, out, chunk=997)
     at_once = sorted({_decimals(f"{q.triple if fmt == 'nt' else q} .\n") for q in built.store.store})
     assert out.getvalue() == "".join(at_once).encode("utf-8") and n == len(at_once) > 997 * 5
+
+
+def test_json_ld_reads_as_plain_json(built):
+    """The context's terms make the export usable without a JSON-LD processor: links are strings,
+    typed values are strings of their type, bilingual labels are maps by language."""
+    import json
+
+    doc = json.loads(export(built.store, "jsonld"))
+    nodes = {n["@id"]: n for g in doc["@graph"] for n in g["@graph"]}
+    count = next(n for n in nodes.values() if n.get("measurePhrase") == "主任会议")
+    assert count["body"] == "https://w3id.org/npc-kg/id/body/140826-standing-committee"
+    assert (count["obsValue"], count["refPeriod"], count["modality"]) == ("14.0", "2023", "https://w3id.org/npc-kg/modality/reported")
+    assert count["type"] == ["npc:Count", "qb:Observation"] and count["sentence"].startswith("https://w3id.org/npc-kg/id/sentence/")
+    concept = nodes["https://w3id.org/npc-kg/mechanism/livelihood-project-voting"]
+    assert concept["prefLabel"] == {"zh": "民生实事项目人大代表票决制", "en": "livelihood-project voting by deputies"}
+    assert concept["inScheme"] == "https://w3id.org/npc-kg/mechanism/"
