@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from kg.__about__ import __version__
@@ -18,12 +20,28 @@ if TYPE_CHECKING:
 __all__ = ["KnowledgeGraph", "__version__", "build", "open"]
 
 
+class _Package(types.ModuleType):
+    """The API is imported when first used (`kg --version` and `kg --help` need none of it), and
+    ``kg.build`` stays the function: importing the module kg.build would otherwise bind its name here
+    (the module itself is ``sys.modules["kg.build"]``)."""
+
+    @property
+    def build(self) -> Any:
+        from kg.api import build
+
+        return build
+
+    @build.setter
+    def build(self, module: Any) -> None:
+        pass
+
+
 def __getattr__(name: str) -> Any:
-    """The API is imported when first used: `kg --version` and `kg --help` need none of it."""
-    if name in ("KnowledgeGraph", "build", "open"):
+    if name in ("KnowledgeGraph", "open"):
         from kg import api
 
-        # bound here, after kg.api has imported the module kg.build: kg.build is the function
-        globals().update(KnowledgeGraph=api.KnowledgeGraph, build=api.build, open=api.open_graph)
-        return globals()[name]
+        return {"KnowledgeGraph": api.KnowledgeGraph, "open": api.open_graph}[name]
     raise AttributeError(f"module 'kg' has no attribute {name!r}")
+
+
+sys.modules[__name__].__class__ = _Package

@@ -35,13 +35,13 @@ def adoption(practices: pd.DataFrame, reports: pd.DataFrame, bodies: pd.DataFram
     for b, p in parents.items():
         if p is not None:
             children.setdefault(p, []).append(b)
-    firsts = done.groupby(["body", "mechanism"]).year.min().astype(int).to_dict()
-    years_of = {k: {int(y) for y in g} for k, g in done.groupby(["body", "mechanism"]).year}
+    firsts = done.groupby(["body", "mechanism"], observed=True).year.min().astype(int).to_dict()
+    years_of = {k: {int(y) for y in g} for k, g in done.groupby(["body", "mechanism"], observed=True).year}
     names = dict(zip(done.body, done.body_zh))
     cols = ("body_zh", "level", "province", "prefecture", "place_code")
     meta_of = info[list(cols)].astype(object).where(info[list(cols)].notna(), None).to_dict("index")
     ordered = done.sort_values(["report", "start"], kind="stable")
-    per_year = {k: (set(g.stage), g.quote.iloc[0]) for k, g in ordered.groupby(["body", "mechanism", "year"], sort=False)}
+    per_year = {k: (set(g.stage), g.quote.iloc[0]) for k, g in ordered.groupby(["body", "mechanism", "year"], sort=False, observed=True)}
     pilot_first, adopt_first = (_firsts(done, stages) for stages in (("pilot",), ("adopt", "expand", "implement")))
     rows = []
     for mech in sorted(done.mechanism.unique()):
@@ -77,7 +77,7 @@ def adoption(practices: pd.DataFrame, reports: pd.DataFrame, bodies: pd.DataFram
 
 def _firsts(done: pd.DataFrame, stages: tuple[str, ...]) -> dict[tuple[str, str], int]:
     """(body, mechanism) → the first year its reports give one of these stages."""
-    return done[done.stage.isin(stages)].groupby(["body", "mechanism"]).year.min().astype(int).to_dict()
+    return done[done.stage.isin(stages)].groupby(["body", "mechanism"], observed=True).year.min().astype(int).to_dict()
 
 
 def _observed_years(reports: pd.DataFrame) -> dict[str, set[int]]:
@@ -105,7 +105,7 @@ def curves(table: pd.DataFrame, mechanism: str, by: str = "level") -> pd.DataFra
     t = table[table.mechanism == mechanism]
     years = range(int(t.year.min()), int(t.year.max()) + 1) if len(t) else range(0)
     rows = []
-    for group, g in t.groupby(by, dropna=False, sort=True):
+    for group, g in t.groupby(by, dropna=False, sort=True, observed=True):
         firsts = g.drop_duplicates("body").first_year.dropna()
         for y in years:
             rows.append({by: group, "year": y, "adopted": int((firsts <= y).sum()),
@@ -117,7 +117,7 @@ def province_shares(table: pd.DataFrame, mechanism: str, year: int) -> pd.DataFr
     """Per province: bodies observed in ``year``, how many of them had reported the mechanism by then,
     and the share."""
     t = table[(table.mechanism == mechanism) & (table.year == year) & table.observed.fillna(False)]
-    g = t.groupby("province", sort=True)
+    g = t.groupby("province", sort=True, observed=True)
     out = pd.DataFrame({"observed": g.body.nunique(),
                         "adopted": g.apply(lambda x: x[x.first_year.notna() & (x.first_year <= year)].body.nunique())})
     out["share"] = out.adopted / out.observed

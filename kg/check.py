@@ -87,9 +87,9 @@ def _disagreements(counts: pd.DataFrame) -> list[Finding]:
     c = c.sort_values(["report", "start", "id"])
     key = ["body_zh", "year", "measure", "unit"]
     out: list[Finding] = []
-    for k, group in c.groupby(key, sort=True):
+    for k, group in c.groupby(key, sort=True, observed=True):
         reported, planned = group[group.modality == "reported"], group[group.modality == "planned"]
-        for _, same in reported.groupby(["report", "measure_zh"], sort=True):
+        for _, same in reported.groupby(["report", "measure_zh"], sort=True, observed=True):
             sentences = same.drop_duplicates("start")
             if sentences.value.nunique() > 1:
                 a = sentences.iloc[0]
@@ -108,7 +108,7 @@ def _disagreements(counts: pd.DataFrame) -> list[Finding]:
 def _totals(counts: pd.DataFrame, laws: pd.DataFrame) -> list[Finding]:
     """A count of enforcement inspections next to the laws its sentence names for inspection: more
     laws named than the total, or fewer with no 等 (and others) to say the list is cut short."""
-    inspected = laws[laws.action == "enforcement-inspection"].groupby(["report", "quote"]).law.nunique()
+    inspected = laws[laws.action == "enforcement-inspection"].groupby(["report", "quote"], observed=True).law.nunique()
     c = counts[(counts.measure == "enforcement-inspection") & counts.unit.isin(["部", "项"]) & (counts.bound == "exact")]
     out = []
     for _, r in c.sort_values(["report", "start", "id"]).iterrows():
@@ -124,7 +124,7 @@ def _shares(counts: pd.DataFrame) -> list[Finding]:
     """Percentages in one sentence, each a share (占) of something, that add up past 100."""
     c = counts[(counts.unit == "%") & counts.measure_zh.astype(str).str.contains(SHARE_CUE, regex=False)]
     out = []
-    for (report, start), group in c.groupby(["report", "start"], sort=True):
+    for (report, start), group in c.groupby(["report", "start"], sort=True, observed=True):
         if len(group) > 1 and group.value.sum() > 100:
             r = group.iloc[0]
             out.append(Finding("shares-over-100", str(r.body_zh), _year(r.year), "shares", "%",
@@ -145,7 +145,7 @@ def _pairs(left: pd.DataFrame, right: pd.DataFrame) -> list[tuple[pd.Series, pd.
         a, b = left.iloc[0], right.iloc[0]
         return [(a, b)] if a.value != b.value else []
     out = []
-    for phrase, lg in left.groupby("measure_zh", sort=True):
+    for phrase, lg in left.groupby("measure_zh", sort=True, observed=True):
         rg = right[right.measure_zh == phrase]
         if not rg.empty and not set(lg.value) & set(rg.value):
             out.append((lg.iloc[0], rg.iloc[0]))

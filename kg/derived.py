@@ -185,7 +185,7 @@ def pairs(practices: pd.DataFrame) -> str:
     changes a body, and the query reads a few hundred nodes."""
     held = practices[["body", "modality", "mechanism"]].drop_duplicates()
     together: Counter[tuple[str, str, str]] = Counter()
-    for (_, mo), mechanisms in held.groupby(["body", "modality"]).mechanism:
+    for (_, mo), mechanisms in held.groupby(["body", "modality"], observed=True).mechanism:
         together.update((a, b, mo) for a, b in combinations(sorted(mechanisms), 2))
     lines = []
     for (a, b, mo), n in sorted(together.items()):

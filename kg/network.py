@@ -74,7 +74,7 @@ def diffusion(store: Store, mechanism: str = "livelihood-project-voting") -> nx.
     t = table(store, "practices")
     t = t[(t.mechanism == mechanism) & (t.modality == "reported")]
     g = nx.DiGraph(kind="diffusion", mechanism=mechanism)
-    for body, rows in t.groupby("body_zh"):
+    for body, rows in t.groupby("body_zh", observed=True):
         rows = rows.sort_values(["year", "start"])
         path = list(dict.fromkeys(rows.stage))
         first = int(rows.year.min()) if rows.year.notna().any() else None

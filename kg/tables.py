@@ -30,24 +30,29 @@ FOLDER = "tables"  # beside the store: build/tables/<name>.parquet
 STAMP = "stamp.json"  # the store and the queries the files answer for
 GRAPH = "_graph"  # the report graph a row comes from: its rows are replaced when it is built again
 DUP = "_dup"  # a row another report has too: kept for when that report goes, read once
+ROWS = ".rows"  # in the tables folder: the build's own copy of each table, with GRAPH and DUP
 PARTS = ".parts"  # in the tables folder while a build writes: its new rows, a file every PART_ROWS
 PART_ROWS = 50_000
-LAYOUT = "npc-tables/2"  # 2: the _dup column
+LAYOUT = "npc-tables/3"  # 2: the _dup column; 3: the build's rows apart from the typed tables users read
+CATEGORIES = ("level", "province", "prefecture", "measure", "mechanism", "mechanism_zh", "unit", "bound", "modality", "stage",
+              "action", "genre")  # few values, many rows: categories in pandas, dictionaries in Parquet
+DATES = ("date",)
 SCRATCH_REPORTS = 200  # an in-memory store keeps every string it has seen: start a new one now and then
 _REPORT = "urn:npc-kg:tables:report"
 _ORDER_BY = re.compile(r"\bORDER\s+BY\s+((?:\?\w+\s*)+)$", re.IGNORECASE)
 
 
 def table(store: Store, name: str) -> pd.DataFrame:
-    """The table as a DataFrame with analyst-friendly dtypes (nullable integers, floats, strings):
+    """The table as a DataFrame with analyst-friendly dtypes (nullable integers and floats, dates,
+    categories, strings):
     from the Parquet file the build wrote beside the store while it answers for it, else from the
     stored ``table-*`` query (the same rows: tests/test_tables.py holds them equal).
 
     >>> import kg
     >>> g = kg.build("seeds/004_73afdd1df5b9533d.txt", out="build/doctest-tables")
     >>> t = table(g.store, "counts")
-    >>> t[["year", "value", "unit"]].dtypes.astype(str).tolist()
-    ['Int64', 'Float64', 'string']
+    >>> t[["year", "value", "unit", "quote"]].dtypes.astype(str).tolist()
+    ['Int64', 'Float64', 'category', 'string']
     >>> t.loc[t.measure_zh == "主任会议", ["year", "value", "unit"]].values.tolist()
     [[2023, 14.0, '次']]
     >>> g.close()
@@ -81,7 +86,7 @@ def panel(counts: pd.DataFrame) -> pd.DataFrame:
     for modality in ("reported", "planned"):
         side = c[c.modality == modality]
         first = side.drop_duplicates(PANEL_KEY)[[*PANEL_KEY, "value", "bound", "quote", "report"]]
-        values = side.groupby(PANEL_KEY, dropna=False).value.nunique().rename("values").reset_index()
+        values = side.groupby(PANEL_KEY, dropna=False, observed=True).value.nunique().rename("values").reset_index()
         first = first.merge(values, on=PANEL_KEY, how="left")
         first.loc[first["values"] > 1, ["value", "bound"]] = pd.NA
         sides.append(first.rename(columns={k: f"{modality}_{k}" for k in ("value", "bound", "quote", "report", "values")}))
@@ -92,11 +97,18 @@ def panel(counts: pd.DataFrame) -> pd.DataFrame:
 
 
 def typed(df: pd.DataFrame) -> pd.DataFrame:
+    """Analysts' dtypes: nullable integers and floats, dates, categories (their values in code-point
+    order, however the rows came) and strings."""
     for col in df.columns:
         if col in _INTS:
             df[col] = pd.to_numeric(df[col]).astype("Int64")
         elif col in ("value", "low", "high"):
             df[col] = pd.to_numeric(df[col]).astype("Float64")
+        elif col in DATES:
+            df[col] = pd.to_datetime(df[col].astype("string"), format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+        elif col in CATEGORIES:  # categories of pandas' own str dtype: what a Parquet file of them reads back as
+            text = df[col].astype("string")
+            df[col] = text.astype("str").where(text.notna()).astype("category")
         else:
             df[col] = df[col].astype("string")
     return df
@@ -212,10 +224,11 @@ class Writer:
 
     def __init__(self, store_path: Path) -> None:
         self.folder = folder_of(store_path)
+        self.rows = self.folder / ROWS
         self.parts = self.folder / PARTS
         shutil.rmtree(self.parts, ignore_errors=True)  # left by a build that was killed
         self.vars = {t: _shape(t)[0] for t in TABLES}
-        self.keep = self._valid(store_path) and all((self.folder / f"{t}.parquet").exists() for t in TABLES)
+        self.keep = self._valid(store_path) and all((self.rows / f"{t}.parquet").exists() for t in TABLES)
         self.new: dict[str, list[list]] = {t: [] for t in TABLES}
         self.pending = self.written = 0
         self.dropped: set[str] = set()
@@ -235,7 +248,7 @@ class Writer:
         if not self.keep:
             return set()
         try:
-            return set(pd.read_parquet(self.folder / "reports.parquet", columns=[GRAPH])[GRAPH])
+            return set(pd.read_parquet(self.rows / "reports.parquet", columns=[GRAPH])[GRAPH])
         except (OSError, ValueError, KeyError):
             self.keep = False
             return set()
@@ -262,11 +275,13 @@ class Writer:
 
     def finish(self) -> None:
         """Write each table: the rows kept from before, less the reports built again or gone, and the
-        new ones, in the order of its query. Until the build stamps them, the files answer for nothing."""
+        new ones, in the order of its query (the build's copy), then the table users read from it.
+        Until the build stamps them, the files answer for nothing."""
         import duckdb
 
         self._spill()
         (self.folder / STAMP).unlink(missing_ok=True)
+        self.rows.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(config={"memory_limit": "1GB", "temp_directory": str(self.parts / "duckdb")})
         try:
             con.register("dropped", pd.DataFrame({"g": sorted(self.dropped)}, dtype=object))
@@ -274,15 +289,16 @@ class Writer:
                 parts = ", ".join(_sql_text(p) for p in sorted(self.parts.glob(f"{t}-*.parquet")))
                 rows = f"SELECT * FROM read_parquet([{parts}])"
                 if self.keep:
-                    rows += (f" UNION ALL BY NAME SELECT * EXCLUDE ({DUP}) FROM read_parquet({_sql_text(self.folder / f'{t}.parquet')})"
+                    rows += (f" UNION ALL BY NAME SELECT * EXCLUDE ({DUP}) FROM read_parquet({_sql_text(self.rows / f'{t}.parquet')})"
                              f" WHERE {GRAPH} NOT IN (SELECT g FROM dropped)")
                 by = _shape(t)[1]
                 order = ", ".join(f'"{c}" NULLS FIRST' for c in [*by, *(c for c in self.vars[t] if c not in by), GRAPH])
                 same = ", ".join(f'"{c}"' for c in self.vars[t])
-                tmp = self.folder / f"{t}.parquet.tmp"
+                tmp = self.rows / f"{t}.parquet.tmp"
                 con.execute(f"COPY (SELECT *, row_number() OVER (PARTITION BY {same} ORDER BY {GRAPH}) > 1 AS {DUP}"
                             f" FROM ({rows}) ORDER BY {order}) TO {_sql_text(tmp)} (FORMAT parquet)")
-                os.replace(tmp, self.folder / f"{t}.parquet")
+                os.replace(tmp, self.rows / f"{t}.parquet")
+                _publish(con, self.rows / f"{t}.parquet", self.folder / f"{t}.parquet", self.vars[t])
         finally:
             con.close()
         shutil.rmtree(self.parts, ignore_errors=True)
@@ -298,11 +314,26 @@ class Writer:
 def read(folder: Path, name: str, columns: list[str] | None = None, bodies: Iterable[str] | None = None) -> pd.DataFrame:
     """A table as the build wrote it, each row once, with analyst dtypes; only some columns, or
     only the rows of some bodies (local names), when asked."""
-    filters: list[tuple[str, str, Any]] = [(DUP, "==", False)]
-    if bodies is not None:
-        filters.append(("body", "in", sorted(bodies)))
-    df = pd.read_parquet(folder / f"{name}.parquet", columns=columns, filters=filters, dtype_backend="numpy_nullable")
-    return df.drop(columns=[c for c in (GRAPH, DUP) if c in df.columns]).reset_index(drop=True)
+    filters: list[tuple[str, str, Any]] | None = [("body", "in", sorted(bodies))] if bodies is not None else None
+    return typed(pd.read_parquet(folder / f"{name}.parquet", columns=columns, filters=filters, dtype_backend="numpy_nullable"))
+
+
+def _publish(con: Any, rows: Path, out: Path, columns: list[str]) -> None:
+    """The table users read, from the build's copy: each row once, no internal column, dates as
+    dates and categories as dictionaries (pandas reads them as categories, R as factors). Written a
+    batch at a time: memory stays bounded at any size."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    select = ", ".join(f'TRY_CAST("{c}" AS DATE) AS "{c}"' if c in DATES else f'"{c}"' for c in columns)
+    reader = con.sql(f"SELECT {select} FROM read_parquet({_sql_text(rows)}) WHERE NOT {DUP}").to_arrow_reader(100_000)
+    schema = pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), pa.string())) if f.name in CATEGORIES else f
+                        for f in reader.schema])
+    tmp = out.with_name(out.name + ".tmp")
+    with pq.ParquetWriter(tmp, schema) as writer:
+        for batch in reader:
+            writer.write_table(pa.Table.from_batches([batch]).cast(schema))
+    os.replace(tmp, out)
 
 
 def _sql_text(value: object) -> str:
@@ -326,7 +357,7 @@ def sql(build: str | Path, query: str, memory_limit: str = SQL_MEMORY, timeout: 
     >>> import kg
     >>> g = kg.build("seeds/004_73afdd1df5b9533d.txt", out="build/doctest-sql")
     >>> by_sql = sql("build/doctest-sql", "SELECT unit, COUNT(*) AS n FROM counts GROUP BY unit ORDER BY unit")
-    >>> by_pandas = g.table("counts").groupby("unit").size()
+    >>> by_pandas = g.table("counts").groupby("unit", observed=True).size()
     >>> dict(zip(by_sql.unit, by_sql.n)) == by_pandas.to_dict() and len(by_pandas) > 3
     True
     >>> g.close()

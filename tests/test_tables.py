@@ -193,3 +193,21 @@ def test_tables_written_in_many_parts_equal_the_stored_queries(tmp_path, monkeyp
         assert tables._built(g.store, name).equals(_by_query(out, name)), name
     assert len(g.table("counts")) == 106 and not (out / "tables" / tables.PARTS).exists()
     g.close()
+
+
+def test_the_parquet_files_users_read_are_typed_and_hold_no_internal_column(built):
+    """A reader of build/tables/*.parquet (pandas, R, DuckDB) gets each row once, dates as dates and
+    categories as dictionaries, and nothing only the build needs."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = built.store.path.parent / "tables"
+    reports = pq.read_table(folder / "reports.parquet")
+    assert reports.schema.field("date").type == pa.date32() and pa.types.is_dictionary(reports.schema.field("genre").type)
+    for name in ("counts", "practices", "bodies", "laws", "reports"):
+        table = pq.read_table(folder / f"{name}.parquet")
+        assert not [c for c in table.column_names if c.startswith("_")], name
+        assert table.num_rows == len(built.table(name)), name
+    counts = pd.read_parquet(folder / "counts.parquet")
+    assert str(counts.modality.dtype) == "category" and set(counts.modality.cat.categories) == {"planned", "reported"}
+    assert sorted(d.date().isoformat() for d in pd.read_parquet(folder / "reports.parquet").date.dropna()) == ["2021-03-29", "2024-02-21"]
