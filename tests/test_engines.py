@@ -89,3 +89,19 @@ def test_a_stored_query_gives_the_same_rows_on_virtuoso(built, virtuoso, name):
     assert len(here) > 0, name
     there = virtuoso.query(text)
     assert (there.vars, list(there.data)) == (here.vars, list(here.data)), name
+
+
+def test_the_readme_gives_the_commands_these_tests_run():
+    """The graph-database recipes are the tests' own commands, not a description of them."""
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    jena = next(line for line in readme.splitlines() if line.startswith("| Apache Jena TDB2"))
+    assert "tdb2.tdbloader --loc DB graph.nq" in jena and "tdb2.tdbquery --loc DB --set tdb2:unionDefaultGraph=true" in jena
+    virtuoso = next(line for line in readme.splitlines() if line.startswith("| Virtuoso"))
+    assert "ld_dir('/data', 'graph.nq', 'urn:npc-kg:default'); rdf_loader_run(); checkpoint;" in virtuoso
+    import inspect
+
+    from kg import virtuoso as module
+
+    assert "ld_dir(" in inspect.getsource(module.VirtuosoServer.load) and module.DEFAULT_GRAPH == "urn:npc-kg:default"

@@ -46,6 +46,7 @@ def test_every_command_line_of_the_readme_runs(tmp_path, monkeypatch):
     for name in ("seeds", "tests"):
         (tmp_path / name).symlink_to(ROOT / name)
     (tmp_path / "my.rq").write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    (tmp_path / "describe.rq").write_text("DESCRIBE <https://w3id.org/npc-kg/id/dataset/npc-kg>\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     for words in sorted(lines, key=lambda w: w[1] != "build"):  # the build first: the others read it
         if words[1] not in ELSEWHERE:
