@@ -7,7 +7,6 @@ render instead of empty boxes; the HTML page embeds the subset of it that its la
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 
@@ -85,6 +84,31 @@ def pyplot():
     return plt
 
 
+def node_styles(g: nx.Graph) -> dict[str, tuple[str, float]]:
+    """Each node's colour and size (matplotlib's area in points²) as the pictures draw it: bodies by
+    level (in a diffusion network by stage), mechanisms orange, regions grey; the area grows with the
+    square root of the degree. GEXF files carry the same."""
+    deg = dict(g.degree(weight="weight"))
+    top = max(deg.values(), default=0) or 1
+    big = g.number_of_nodes() > 120
+    by_stage = g.graph.get("kind") == "diffusion"
+    out = {}
+    for n, d in g.nodes(data=True):
+        grow = (deg[n] / top) ** 0.5
+        if d.get("kind") == "mechanism":
+            out[n] = ("#fdae6b", 80 + 900 * grow)
+        elif d.get("kind") == "place":
+            out[n] = ("#d9d9d9", 220.0)
+        else:
+            colour = STAGE_COLOURS.get(d.get("stage"), "#6baed6") if by_stage else LEVEL_COLOURS.get(d.get("level"), "#6baed6")
+            out[n] = (colour, (12 if big else 250) + (60 if big else 900) * grow)
+    return out
+
+
+def edge_colour(data: dict) -> str:
+    return STAGE_COLOURS.get(data.get("stage"), "#bbbbbb")
+
+
 def draw(g: nx.Graph, out: str | Path, title: str | None = None, label_top: int = 40, fmt: str | None = None) -> Path:
     """PNG, SVG or PDF (by suffix unless ``fmt`` is given). Colour by kind, level and stage, size by degree; only the
     best-connected ``label_top`` nodes are labelled so that large networks stay legible."""
@@ -99,25 +123,16 @@ def draw(g: nx.Graph, out: str | Path, title: str | None = None, label_top: int 
     else:
         pos = layout(g)
         deg = dict(g.degree(weight="weight"))
-        top_deg = max(deg.values()) or 1
         big = g.number_of_nodes() > 120
-
-        def size(n: str, base: float, span: float) -> float:  # area grows with the square root of degree
-            return base + span * (deg[n] / top_deg) ** 0.5
+        style = node_styles(g)
         by_kind = {k: [n for n, d in g.nodes(data=True) if d.get("kind") == k] for k in ("body", "mechanism", "place")}
         widths = [0.5 + 0.6 * d.get("weight", 1) for _, _, d in g.edges(data=True)]
-        colours = [STAGE_COLOURS.get(d.get("stage"), "#bbbbbb") for _, _, d in g.edges(data=True)]
-        nx.draw_networkx_edges(g, pos, ax=ax, width=[0.3] * len(widths) if big else widths, edge_color=colours,
-                               alpha=0.08 if big else 0.6)
+        nx.draw_networkx_edges(g, pos, ax=ax, width=[0.3] * len(widths) if big else widths,
+                               edge_color=[edge_colour(d) for _, _, d in g.edges(data=True)], alpha=0.08 if big else 0.6)
         stage_fill = g.graph.get("kind") == "diffusion"
-        nx.draw_networkx_nodes(g, pos, nodelist=by_kind["body"], ax=ax, node_shape="s", edgecolors="white",
-                               node_color=[STAGE_COLOURS.get(g.nodes[n].get("stage"), "#6baed6") if stage_fill
-                                           else LEVEL_COLOURS.get(g.nodes[n].get("level"), "#6baed6") for n in by_kind["body"]],
-                               node_size=[size(n, 12 if big else 250, 60 if big else 900) for n in by_kind["body"]])
-        nx.draw_networkx_nodes(g, pos, nodelist=by_kind["mechanism"], ax=ax, node_color="#fdae6b", edgecolors="white",
-                               node_size=[size(n, 80, 900) for n in by_kind["mechanism"]])
-        nx.draw_networkx_nodes(g, pos, nodelist=by_kind["place"], ax=ax, node_shape="D", node_color="#d9d9d9",
-                               edgecolors="#969696", node_size=220)
+        for kind, shape, edge in (("body", "s", "white"), ("mechanism", "o", "white"), ("place", "D", "#969696")):
+            nx.draw_networkx_nodes(g, pos, nodelist=by_kind[kind], ax=ax, node_shape=shape, edgecolors=edge,
+                                   node_color=[style[n][0] for n in by_kind[kind]], node_size=[style[n][1] for n in by_kind[kind]])
         ranked = sorted(g.nodes, key=lambda n: (g.nodes[n].get("kind") != "mechanism", -deg[n], n))
         # in a large graph the bodies cluster in the middle: only the mechanisms on the rim are named
         top = ranked[:label_top] if not big else [n for n in ranked if g.nodes[n].get("kind") == "mechanism"][:label_top]
@@ -241,6 +256,74 @@ def write(g: nx.Graph, out: str | Path, fmt: str | None = None) -> Path:
     if fmt == "graphml":
         nx.write_graphml(g, out)
     elif fmt == "gexf":
-        text = "\n".join(nx.generate_gexf(g))  # networkx puts a name on <graph>, which GEXF 1.2's schema does not allow
-        out.write_text(re.sub(r'(<graph\b[^>]*?) name="[^"]*"', r"\1", text, count=1) + "\n", encoding="utf-8")
+        write_gexf(g, out)
     return out
+
+
+GEXF = "http://gexf.net/1.3"
+GEXF_VIZ = "http://gexf.net/1.3/viz"
+
+
+def write_gexf(g: nx.Graph, out: str | Path, title: str | None = None) -> Path:
+    """GEXF 1.3 for Gephi with the picture's layout, sizes and colours (viz:position, viz:size,
+    viz:color), so that it opens as drawn; every node and edge attribute typed, no date stamp (the same
+    graph gives the same bytes)."""
+    import math
+    import xml.etree.ElementTree as ET
+
+    ET.register_namespace("", GEXF)
+    ET.register_namespace("viz", GEXF_VIZ)
+    pos, style = layout(g), node_styles(g)
+    root = ET.Element(f"{{{GEXF}}}gexf", {"version": "1.3"})
+    meta = ET.SubElement(root, f"{{{GEXF}}}meta")
+    ET.SubElement(meta, f"{{{GEXF}}}creator").text = "npc-kg"
+    ET.SubElement(meta, f"{{{GEXF}}}description").text = title or _title(g)
+    graph = ET.SubElement(root, f"{{{GEXF}}}graph", {"defaultedgetype": "directed" if g.is_directed() else "undirected", "mode": "static"})
+    node_keys = _gexf_attributes(graph, "node", [d for _, d in g.nodes(data=True)], skip={"label"})
+    edge_keys = _gexf_attributes(graph, "edge", [d for _, _, d in g.edges(data=True)], skip={"weight"})
+    nodes = ET.SubElement(graph, f"{{{GEXF}}}nodes")
+    for n, d in sorted(g.nodes(data=True)):
+        node = ET.SubElement(nodes, f"{{{GEXF}}}node", {"id": str(n), "label": str(d.get("label", n))})
+        _gexf_values(node, node_keys, d)
+        colour, area = style[n]
+        ET.SubElement(node, f"{{{GEXF_VIZ}}}color", _rgb(colour))
+        ET.SubElement(node, f"{{{GEXF_VIZ}}}position", {"x": f"{1000 * pos[n][0]:.2f}", "y": f"{1000 * pos[n][1]:.2f}", "z": "0.0"})
+        ET.SubElement(node, f"{{{GEXF_VIZ}}}size", {"value": f"{math.sqrt(area):.2f}"})
+    edges = ET.SubElement(graph, f"{{{GEXF}}}edges")
+    for i, (u, v, d) in enumerate(sorted(g.edges(data=True), key=lambda e: (str(e[0]), str(e[1])))):
+        edge = ET.SubElement(edges, f"{{{GEXF}}}edge", {"id": str(i), "source": str(u), "target": str(v), "weight": str(d.get("weight", 1))})
+        _gexf_values(edge, edge_keys, d)
+        ET.SubElement(edge, f"{{{GEXF_VIZ}}}color", _rgb(edge_colour(d)))
+    ET.indent(root)
+    Path(out).write_bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n")
+    return Path(out)
+
+
+def _rgb(hex_colour: str) -> dict[str, str]:
+    return dict(zip("rgb", (str(int(hex_colour[i:i + 2], 16)) for i in (1, 3, 5))))
+
+
+def _gexf_attributes(graph, of: str, data: list[dict], skip: set[str]) -> dict[str, str]:
+    """Declare the attributes ``data`` holds, each with the GEXF type of its values; their ids by name."""
+    import xml.etree.ElementTree as ET
+
+    names_ = sorted({k for d in data for k in d if k not in skip})
+    if not names_:
+        return {}
+    block = ET.SubElement(graph, f"{{{GEXF}}}attributes", {"class": of})
+    for i, name in enumerate(names_):
+        values = [d[name] for d in data if name in d]
+        kind = ("boolean" if all(isinstance(v, bool) for v in values) else "integer" if all(isinstance(v, int) for v in values)
+                else "double" if all(isinstance(v, int | float) for v in values) else "string")
+        ET.SubElement(block, f"{{{GEXF}}}attribute", {"id": str(i), "title": name, "type": kind})
+    return {name: str(i) for i, name in enumerate(names_)}
+
+
+def _gexf_values(element, keys: dict[str, str], data: dict) -> None:
+    import xml.etree.ElementTree as ET
+
+    present = [(keys[k], v) for k, v in sorted(data.items()) if k in keys and v is not None]
+    if present:
+        values = ET.SubElement(element, f"{{{GEXF}}}attvalues")
+        for key, v in present:
+            ET.SubElement(values, f"{{{GEXF}}}attvalue", {"for": key, "value": str(v).lower() if isinstance(v, bool) else str(v)})

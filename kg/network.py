@@ -118,7 +118,7 @@ def bodies(store: Store, modality: str = "reported", **filters) -> nx.Graph:
 
 
 def _project(b: nx.Graph, kind: str) -> nx.Graph:
-    g = nx.Graph(kind=f"{kind}s")
+    g = nx.Graph(kind={"mechanism": "mechanisms", "body": "bodies"}[kind])
     keep = sorted(n for n, d in b.nodes(data=True) if d["kind"] == kind)
     g.add_nodes_from((n, b.nodes[n]) for n in keep)
     weights: Counter[tuple[str, str]] = Counter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import networkx as nx
+import pytest
 
 from kg import drawing
 
@@ -61,8 +62,22 @@ def test_outputs_other_tools_read_without_warnings(built, tmp_path):
         ig = igraph.Graph.Read_GraphML(str(tmp_path / "n.graphml"))
     assert sorted(ig.vs["id"]) == sorted(g.nodes) and ig.ecount() == g.number_of_edges()
     drawing.write(g, tmp_path / "n.gexf")
-    graph = ET.parse(tmp_path / "n.gexf").getroot().find("{http://www.gexf.net/1.2draft}graph")
-    assert set(graph.attrib) == {"defaultedgetype", "mode"}
+    root = ET.parse(tmp_path / "n.gexf").getroot()
+    assert root.tag == "{http://gexf.net/1.3}gexf" and root.get("version") == "1.3"
+    assert root.find("{http://gexf.net/1.3}meta/{http://gexf.net/1.3}lastmodifieddate") is None  # no date: same graph, same bytes
+    nodes = root.findall("{http://gexf.net/1.3}graph/{http://gexf.net/1.3}nodes/{http://gexf.net/1.3}node")
+    assert sorted(n.get("id") for n in nodes) == sorted(g.nodes) and "绛县人大常委会" in {n.get("label") for n in nodes}
+    viz = "{http://gexf.net/1.3/viz}"
+    pos, style = drawing.layout(g), drawing.node_styles(g)
+    for n in nodes:  # as drawn: the picture's layout, colour and size
+        x, y = float(n.find(viz + "position").get("x")), float(n.find(viz + "position").get("y"))
+        assert (round(x), round(y)) == (round(1000 * pos[n.get("id")][0]), round(1000 * pos[n.get("id")][1]))
+        colour = n.find(viz + "color")
+        assert "#" + "".join(f"{int(colour.get(c)):02x}" for c in "rgb") == style[n.get("id")][0]
+        assert float(n.find(viz + "size").get("value")) ** 2 == pytest.approx(style[n.get("id")][1], rel=0.01)
+    first = (tmp_path / "n.gexf").read_bytes()
+    drawing.write(g, tmp_path / "n.gexf")
+    assert (tmp_path / "n.gexf").read_bytes() == first
     drawing.write(g, tmp_path / "n.svg")
     svg = (tmp_path / "n.svg").read_text(encoding="utf-8")
     assert "<text" in svg and "绛县人大常委会" in svg  # searchable text, not glyph paths
