@@ -84,6 +84,17 @@ def test_ontology_docs(tmp_path):
         for t in terms.subjects(RDF.type, kind):
             if str(t).startswith(str(lexicon.NPC)):
                 assert str(t).removeprefix(str(lexicon.NPC)) in anchors, t
+    # what ontology users expect of such a page (pyLODE, Widoco): metadata, namespaces, the class tree with
+    # the properties each class is the domain or range of, the shapes, and the files to download
+    assert {"metadata", "namespaces", "classes", "properties", "shapes", "shape-Count", "shape-Evidence"} <= anchors
+    assert "https://w3id.org/npc-kg/ontology/0.1.0" in page and "https://spdx.org/licenses/MIT" in page
+    count = re.sub(r"<[^>]+>", "", page[page.index("<tr id='Count'>"): page.index("</tr>", page.index("<tr id='Count'>"))])
+    assert "qb:Observation" in count and "npc:Fact" in count and "npc:measurePhrase" in count
+    fact = re.sub(r"<[^>]+>", "", page[page.index("<tr id='Fact'>"): page.index("</tr>", page.index("<tr id='Fact'>"))])
+    assert "npc:Count" in fact and "npc:modality" in fact  # its subclasses, and a property whose domain it is
+    assert "a count has exactly one non-negative decimal value" in page and "Warning" in page
+    for f in ("ontology/npc.ttl", "ontology/context.jsonld", "shapes/npc.ttl"):
+        assert f"href='{f}'" in page and (tmp_path / "site" / f).exists(), f
 
 
 def _by_query(out, name):
