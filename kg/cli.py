@@ -369,8 +369,10 @@ def plot(kind: Annotated[str, typer.Argument(help="adoption (curves) or grid (pr
     shaded by the share of observed bodies that had adopted."""
     try:
         typer.echo(f"wrote {_open(store, None).plot(kind, mechanism, out, by, year)}")
-    except (KeyError, ValueError) as e:
-        _fail(str(e).strip("'\""), 2)
+    except KeyError as e:  # its str() is the message in quotes
+        _fail(str(e.args[0]), 2)
+    except ValueError as e:
+        _fail(str(e), 2)
 
 
 @app.command("check")

@@ -102,7 +102,7 @@ def concept(scheme: str, local: str) -> Concept:
     for c in concepts(scheme):
         if c.id == local:
             return c
-    raise KeyError(f"{scheme}:{local}")
+    raise KeyError(f"{local!r} is not a concept of the {scheme} scheme; one of: {', '.join(c.id for c in concepts(scheme))}")
 
 
 # what "…" in a gapped label stands for: a few characters of the same clause, a title in 《》 counting as one
