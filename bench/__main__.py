@@ -110,19 +110,23 @@ def load_time(nts: list[str], where: Path) -> float:
 def server_times(store: Path, texts: dict[str, str], repeat: int = 5) -> dict[str, float]:
     """Median seconds of each query on a real Oxigraph server over the same store (read-only), over
     HTTP, to rows as dicts: what `kg serve` users and `kg query --endpoint` get."""
+    with OxigraphServer(store, read_only=True) as server:
+        return remote_times(RemoteStore(server.query_url, timeout=QUERY_TIMEOUT), texts, repeat)
+
+
+def remote_times(remote: RemoteStore, texts: dict[str, str], repeat: int) -> dict[str, float]:
+    """Median seconds of each query over HTTP, to rows as dicts."""
     import statistics
 
-    with OxigraphServer(store, read_only=True) as server:
-        remote = RemoteStore(server.query_url, timeout=QUERY_TIMEOUT)
-        out = {}
-        for label, text in texts.items():
-            runs = []
-            for _ in range(repeat):
-                started = time.perf_counter()
-                _ = remote.query(text).rows
-                runs.append(time.perf_counter() - started)
-            out[label] = statistics.median(runs)
-        return out
+    out = {}
+    for label, text in texts.items():
+        runs = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            _ = remote.query(text).rows
+            runs.append(time.perf_counter() - started)
+        out[label] = statistics.median(runs)
+    return out
 
 
 def stored_query_times(store: Path) -> tuple[dict[str, float | str], dict[str, int]]:
@@ -250,8 +254,6 @@ def _bodies_summary(times: dict) -> dict:
 def virtuoso_times(store: Path, texts: dict[str, str], repeat: int = 5) -> dict:
     """Virtuoso 7.2 loaded as the README says (an N-Quads export, its bulk loader): load seconds and the
     median seconds of each query over HTTP."""
-    import statistics
-
     from kg.export import stream_lines
     from kg.virtuoso import VirtuosoServer
 
@@ -263,15 +265,7 @@ def virtuoso_times(store: Path, texts: dict[str, str], repeat: int = 5) -> dict:
     with VirtuosoServer(folder / "server", data=folder, memory=4 << 30) as server:
         _, load_s = timed(lambda: server.load(folder / "graph.nq"))
         (folder / "graph.nq").unlink()
-        remote = RemoteStore(server.query_url, timeout=QUERY_TIMEOUT)
-        out = {}
-        for label, text in texts.items():
-            runs = []
-            for _ in range(repeat):
-                started = time.perf_counter()
-                _ = remote.query(text).rows
-                runs.append(time.perf_counter() - started)
-            out[label] = statistics.median(runs)
+        out = remote_times(RemoteStore(server.query_url, timeout=QUERY_TIMEOUT), texts, repeat)
     shutil.rmtree(folder, ignore_errors=True)
     return {"load_s": load_s, "queries": out}
 
