@@ -1,8 +1,8 @@
 """python -m bench [--lean | --queries] [N …]: the pipeline at each corpus size, stage by stage, with
 throughput, wall time and peak RSS; the build again and after one edit in new processes; stored queries
 on the embedded store, the selective ones (one body; one mechanism's bodies, a first page with its total
-and all of them) also on a real Oxigraph server and on Virtuoso; the exports beside `oxigraph dump`; rdflib
-in memory as ratios. --queries times the stored queries again on the stores an earlier run left in
+and all of them) also on a real Oxigraph server and on Virtuoso; the exports beside `oxigraph dump`; with
+--rdflib (up to 300 reports), rdflib in memory as ratios. --queries times the stored queries again on the stores an earlier run left in
 bench/out."""
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def run(n: int, jobs: int = 2, lean: bool = False) -> dict:
     fig |= query_figures(out, lean)
     if not lean:
         fig |= export_figures(out / "store")
-    if n <= RDFLIB_MAX_REPORTS and not lean:
+    if n <= RDFLIB_MAX_REPORTS and "--rdflib" in sys.argv:  # minutes: earlier runs found every query 38× to 8,600× slower there
         stored = {name: q.bind() for name, q in queries.stored().items()}
         fig["rdflib_over_oxigraph"] = {name: (t / max(fig["query_s"][name], 1e-6) if isinstance(t, float) else t)
                                        for name, t in child_times(rdflib_worker, out / "store", stored, RDFLIB_TIMEOUT).items()}

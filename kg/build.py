@@ -362,7 +362,8 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
     cache_file = _cache_path(out)
     cache = _read_cache(cache_file)
     extractor = f"{VERSION} lexicon {lexicon.digest()}"  # a new alias in ontology/ is a new extractor
-    if cache.get("_extractor") != extractor:
+    new_lexicon = cache.get("_extractor") != extractor
+    if new_lexicon:
         cache = {"_extractor": extractor}
     in_store = {g for g in store.graphs() if is_report_graph(g)}
     stored = in_store & tabled.graphs()  # a report whose table rows are missing is done again
@@ -431,7 +432,8 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
     derived.refresh(store, derived.all_bodies(store) | derived.in_tables(tabled.folder) if touched is None else touched, tabled.folder)
     if removed:
         _drop_unused_entities(store)  # after the summaries: a body no report names any more has none left
-    store.replace_graph(ONTOLOGY_GRAPH, _ontology())
+    if new_lexicon or ONTOLOGY_GRAPH not in store.graphs():  # its canonical form takes a second to make
+        store.replace_graph(ONTOLOGY_GRAPH, _ontology())
     if todo or removed or DATASET_GRAPH not in store.graphs():  # counting the store's triples takes seconds at scale
         store.remove_graph(DATASET_GRAPH)
         store.replace_graph(DATASET_GRAPH, dataset.describe(store, [report_of(f.graph) for f in results if f.ok and f.graph]))

@@ -15,14 +15,21 @@ kg="$work/venv/bin/kg"
 "$work/venv/bin/python" -m kg --version     # python -m kg runs the same command line
 site_pkgs=$("$work/venv/bin/python" -c "import kg, pathlib; print(pathlib.Path(kg.__file__).parent)")
 [ -e "$site_pkgs/py.typed" ] || { echo "the wheel lacks kg/py.typed"; exit 1; }
-ls "$work"/venv/lib/python*/site-packages/npc_kg-*.dist-info/licenses/LICENSE >/dev/null || { echo "the wheel lacks LICENSE"; exit 1; }
+for f in LICENSE CITATION.cff; do
+  ls "$work"/venv/lib/python*/site-packages/npc_kg-*.dist-info/licenses/$f >/dev/null || { echo "the wheel lacks $f"; exit 1; }
+done
+for f in resources/ontology/cube.ttl resources/ontology/context.jsonld resources/shapes/npc.ttl names.py errors.py virtuoso.py; do
+  [ -e "$site_pkgs/$f" ] || { echo "the wheel lacks kg/$f"; exit 1; }
+done
 "$kg" build --out b -q                      # no path: the seeds inside the package
 "$kg" validate --store b
 "$kg" queries | grep -q piloted-livelihood-voting
 bodies=$("$kg" query piloted-livelihood-voting --store b -f csv | tail -n +2 | cut -d, -f2 | sort -u | wc -l)
 [ "$bodies" -eq 2 ] || { echo "piloted-livelihood-voting named $bodies bodies, not 2"; exit 1; }
 "$kg" ask "哪些人大常委会试点了民生实事项目票决制？" --store b | grep -q "^-> piloted-livelihood-voting"
+"$kg" query counts --store b -f json | "$work/venv/bin/python" -c "import json, sys; assert json.load(sys.stdin)['results']['bindings']"
 "$kg" export -f jsonld -o graph.jsonld --store b
+"$kg" network --kind bipartite -o net.gexf --store b >/dev/null
 "$kg" docs -o site >/dev/null
-[ -s graph.jsonld ] && [ -s site/index.html ]
+[ -s graph.jsonld ] && [ -s site/index.html ] && [ -s site/shapes/npc.ttl ] && grep -q 'gexf.net/1.3' net.gexf
 echo "wheel check: installed outside the checkout, built, validated, queried, exported"

@@ -130,3 +130,13 @@ def test_a_stored_query_a_page_at_a_time_with_its_total(built):
     assert [row for p in pages for row in p] == everything and len(pages[0]) == 40 and pages[-1] == []
     assert built.total("counts") == len(everything) > 100
     assert built.total("counts", body="绛县人大常委会") == len(built.rows("counts", body="绛县人大常委会").data) > 10
+
+
+def test_no_stored_query_calls_another_server():
+    """The project's stored queries skip the SERVICE check's rdflib parse in every process (kg.queries.stored):
+    that holds because each passes the whole check here, the parse included."""
+    from kg.queries import _algebra_has_service, unescape_codepoints
+
+    for q in queries.stored().values():
+        assert not _algebra_has_service(unescape_codepoints(q.text)), q.name
+        assert not queries.uses_service(q.bind()), q.name
