@@ -214,7 +214,7 @@ class _Guard(BaseHTTPRequestHandler):
         &limit=N&offset=M: one page of a stored query's rows (PAGE rows unless limit says otherwise),
         in the result format the Accept header asks for, with the number of rows in all in
         X-Total-Count and the next page in a Link header. Values are bound (kg.queries), never pasted."""
-        if self.command not in ("GET", "HEAD"):
+        if self.command != "GET" and not (self.command == "HEAD" and not name):
             return self.send_error(405, "stored queries are read with GET")
         if not name:
             listing = [{"name": q.name, "summary": q.summary, "params": [{"name": p.name, "type": p.type, "default": p.default}

@@ -408,6 +408,8 @@ def test_kg_serve_answers_a_stored_query_a_page_at_a_time(tmp_path):
                 assert RemoteStore(f"{base}/query").results(text, fmt) == embedded.store.results(text, fmt), fmt
         finally:
             embedded.close()
+        for method in ("POST", "HEAD", "DELETE"):  # a stored query is read with GET, nothing else
+            assert _raw(port, f"{method} /queries/bodies-by-mechanism HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode()) == 405
         with urllib.request.urlopen(f"{base}/queries") as resp:
             listing = {q["name"]: q for q in json.load(resp)}
         assert [p["name"] for p in listing["bodies-by-mechanism"]["params"]] == ["mechanism", "modality"]
