@@ -8,7 +8,7 @@ from wcwidth import wcswidth, wcwidth
 
 from kg.stores import Rows
 
-CELL = 40  # columns a cell may take before it is cut
+CELL = 60  # columns a cell may take before it is cut (30 Chinese characters)
 
 
 def width(text: str) -> int:
