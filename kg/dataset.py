@@ -14,18 +14,11 @@ import time
 from kg import __version__, lexicon
 from kg import ntriples as nt
 from kg.extract import VERSION
-from kg.rdf import COUNTS_DATASET, DATASET_GRAPH, ID, PREFIXES
+from kg.rdf import COUNTS_DATASET, DATASET_GRAPH, ID, PREFIXES, T
 from kg.stores import OxigraphStore
 
 DATASET = f"{ID}dataset/npc-kg"
 LICENSE = "https://spdx.org/licenses/MIT"
-VOID = nt.Terms("http://rdfs.org/ns/void#")
-DCAT = nt.Terms("http://www.w3.org/ns/dcat#")
-DCT = nt.Terms("http://purl.org/dc/terms/")
-PROV = nt.Terms("http://www.w3.org/ns/prov#")
-RDF = nt.Terms("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
-RDFS = nt.Terms("http://www.w3.org/2000/01/rdf-schema#")
-NPC = nt.Terms(lexicon.NPC)
 _NOT_VOCABULARIES = {"id"}  # the data's own namespace
 
 
@@ -44,28 +37,28 @@ def describe(store: OxigraphStore, reports: list[str], when: str | None = None) 
     d, build = nt.iri(DATASET), nt.iri(f"{ID}build/{VERSION}")
     graphs = [iri for iri in store.graphs() if iri != DATASET_GRAPH]
     triples = len(store.store)  # this graph is written after the count
-    g.add(d, RDF.type, VOID.Dataset)
-    g.add(d, RDF.type, DCAT.Dataset)
-    g.add(d, DCT.title, nt.literal("地方人大工作报告知识图谱", lang="zh"))
-    g.add(d, DCT.title, nt.literal("Knowledge graph of the work reports of local people's congresses", lang="en"))
-    g.add(d, DCT.description, nt.literal("机构、机制、活动与数字，每项都附有其出处的报告原句。", lang="zh"))
-    g.add(d, DCT.description, nt.literal("Bodies, mechanisms, activities and counts, each with the sentence of the report it was "
+    g.add(d, T.rdf.type, T.void.Dataset)
+    g.add(d, T.rdf.type, T.dcat.Dataset)
+    g.add(d, T.dct.title, nt.literal("地方人大工作报告知识图谱", lang="zh"))
+    g.add(d, T.dct.title, nt.literal("Knowledge graph of the work reports of local people's congresses", lang="en"))
+    g.add(d, T.dct.description, nt.literal("机构、机制、活动与数字，每项都附有其出处的报告原句。", lang="zh"))
+    g.add(d, T.dct.description, nt.literal("Bodies, mechanisms, activities and counts, each with the sentence of the report it was "
                                          "read from.", lang="en"))
-    g.add(d, DCT.license, nt.iri(LICENSE))
-    g.add(d, DCT.rights, nt.literal("The graph is under the licence above; the reports quoted in it keep their publishers' "
+    g.add(d, T.dct.license, nt.iri(LICENSE))
+    g.add(d, T.dct.rights, nt.literal("The graph is under the licence above; the reports quoted in it keep their publishers' "
                                     "rights, and each quote names its report.", lang="en"))
-    g.add(d, DCT.modified, nt.literal(when, datatype=nt.XSD + "dateTime"))
-    g.add(d, VOID.triples, nt.integer(triples))
-    g.add(d, VOID.documents, nt.integer(len(reports)))
-    g.add(d, NPC.graphCount, nt.integer(len(graphs)))
+    g.add(d, T.dct.modified, nt.literal(when, datatype=nt.XSD + "dateTime"))
+    g.add(d, T.void.triples, nt.integer(triples))
+    g.add(d, T.void.documents, nt.integer(len(reports)))
+    g.add(d, T.npc.graphCount, nt.integer(len(graphs)))
     for prefix, ns in sorted(PREFIXES.items()):
         if prefix not in _NOT_VOCABULARIES:
-            g.add(d, VOID.vocabulary, nt.iri(ns))
-    g.add(d, VOID.subset, nt.iri(COUNTS_DATASET))
+            g.add(d, T.void.vocabulary, nt.iri(ns))
+    g.add(d, T.void.subset, nt.iri(COUNTS_DATASET))
     for report in sorted(reports):
-        g.add(d, DCT.source, nt.iri(report))
-    g.add(d, PROV.wasGeneratedBy, build)
-    g.add(build, RDF.type, PROV.Activity)
-    g.add(build, RDFS.label, nt.literal(f"kg build: npc-kg {__version__}, extractor {VERSION}, lexicon {lexicon.digest()}"))
-    g.add(build, PROV.endedAtTime, nt.literal(when, datatype=nt.XSD + "dateTime"))
+        g.add(d, T.dct.source, nt.iri(report))
+    g.add(d, T.prov.wasGeneratedBy, build)
+    g.add(build, T.rdf.type, T.prov.Activity)
+    g.add(build, T.rdfs.label, nt.literal(f"kg build: npc-kg {__version__}, extractor {VERSION}, lexicon {lexicon.digest()}"))
+    g.add(build, T.prov.endedAtTime, nt.literal(when, datatype=nt.XSD + "dateTime"))
     return g.text()

@@ -28,11 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from rdflib.namespace import PROV, RDF
 
-from kg import lexicon, tables
 from kg import ntriples as nt
-from kg.rdf import ID, NPC, SDMX_ATTR, SDMX_DIM, SDMX_MEASURE, sentence_iri, unit_iri
+from kg import tables
+from kg.rdf import ID, NPC, T, sentence_iri, unit_iri
 from kg.stores import OxigraphStore, Store
 
 VERSION = "npc-derived/4"  # a build by another version writes every body's summaries again
@@ -77,19 +76,6 @@ def _local(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1]
 
 
-# the summaries are written as text (through rdflib's terms, summing up took 1.8 times as long)
-_P = {name: f"<{NPC[name]}>" for name in (
-    "body", "factCount", "evidenceCount", "exampleSentence", "mechanism", "modality", "stage", "stageList", "firstYear",
-    "lastYear", "yearList", "year", "scopeList", "valueCount", "measure", "bound", "bodyCount", "practiceFacts", "countFacts")} | {
-    "type": f"<{RDF.type}>", "wasDerivedFrom": f"<{PROV.wasDerivedFrom}>", "unitMeasure": f"<{SDMX_ATTR.unitMeasure}>",
-    "refPeriod": f"<{SDMX_DIM.refPeriod}>", "obsValue": f"<{SDMX_MEASURE.obsValue}>"}
-
-
-@cache
-def _iri(kind: str, local: Any) -> str:
-    return f"<{lexicon.SCHEMES[kind][str(local)]}>"
-
-
 @cache
 def _unit(label: str) -> str:
     return f"<{unit_iri(label)}>"
@@ -131,50 +117,50 @@ def summarise(practices: Iterable[dict], counts: Iterable[dict]) -> dict[str, li
         """A summary's triples so far; its IRI is its key (kind, body, …), so a rebuild gives the same IRIs."""
         n = "<" + summary + "/".join(_local(str(k)) if k is not None else "-" for k in key) + ">"
         out = lines[graph_of(body)]
-        out += [f"{n} {_P['type']} <{NPC[kind]}> .", f"{n} {_P['body']} <{body}> ."]
+        out += [f"{n} {T.rdf.type} {T.npc[kind]} .", f"{n} {T.npc.body} <{body}> ."]
         if s is not None:
-            out += [f"{n} {_P['factCount']} {nt.integer(len(s.facts))} .",
-                    f"{n} {_P['evidenceCount']} {nt.integer(len(s.sentences))} .",
-                    f"{n} {_P['exampleSentence']} <{s.example}> ."]
-            out += [f"{n} {_P['wasDerivedFrom']} <{f}> ." for f in sorted(s.facts)]
+            out += [f"{n} {T.npc.factCount} {nt.integer(len(s.facts))} .",
+                    f"{n} {T.npc.evidenceCount} {nt.integer(len(s.sentences))} .",
+                    f"{n} {T.npc.exampleSentence} <{s.example}> ."]
+            out += [f"{n} {T.prov.wasDerivedFrom} <{f}> ." for f in sorted(s.facts)]
         return out, n
 
     tally: dict[tuple, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # (body, modality) → facts by kind
     for (b, _, mo), s in practice.items():
-        tally[b, mo][_P['practiceFacts']] |= s.facts
+        tally[b, mo][T.npc.practiceFacts] |= s.facts
     for (b, _, _, mo, _), s in cells.items():
-        tally[b, mo][_P['countFacts']] |= s.facts
+        tally[b, mo][T.npc.countFacts] |= s.facts
     for (b, mo), kinds in tally.items():
         out, n = node(b, "FactTally", ("tally", b, mo))
-        out.append(f"{n} {_P['modality']} {_iri('modality', mo)} .")
+        out.append(f"{n} {T.npc.modality} {T.scheme['modality'][mo]} .")
         out += [f"{n} {prop} {nt.integer(len(facts))} ." for prop, facts in sorted(kinds.items())]
     for (b, m, mo), s in practice.items():
         out, n = node(b, "PracticeSummary", ("practice", b, m, mo), s)
-        out += [f"{n} {_P['mechanism']} {_iri('mechanism', m)} .", f"{n} {_P['modality']} {_iri('modality', mo)} ."]
-        out += [f"{n} {_P['stage']} {_iri('stage', st)} ." for st in sorted(s.stages)]
-        out.append(f"{n} {_P['stageList']} {nt.literal(','.join(sorted(s.stages)))} .")
+        out += [f"{n} {T.npc.mechanism} {T.scheme['mechanism'][m]} .", f"{n} {T.npc.modality} {T.scheme['modality'][mo]} ."]
+        out += [f"{n} {T.npc.stage} {T.scheme['stage'][st]} ." for st in sorted(s.stages)]
+        out.append(f"{n} {T.npc.stageList} {nt.literal(','.join(sorted(s.stages)))} .")
         if s.years:
-            out += [f"{n} {_P['firstYear']} {nt.year(min(s.years))} .", f"{n} {_P['lastYear']} {nt.year(max(s.years))} .",
-                    f"{n} {_P['yearList']} {nt.literal(','.join(map(str, sorted(s.years))))} ."]
+            out += [f"{n} {T.npc.firstYear} {nt.year(min(s.years))} .", f"{n} {T.npc.lastYear} {nt.year(max(s.years))} .",
+                    f"{n} {T.npc.yearList} {nt.literal(','.join(map(str, sorted(s.years))))} ."]
     for (b, m, mo, st, year), s in yearly.items():
         out, n = node(b, "PracticeYear", ("practice", b, m, mo, st, year), s)
-        out += [f"{n} {_P['mechanism']} {_iri('mechanism', m)} .", f"{n} {_P['modality']} {_iri('modality', mo)} .",
-                f"{n} {_P['stage']} {_iri('stage', st)} ."]
+        out += [f"{n} {T.npc.mechanism} {T.scheme['mechanism'][m]} .", f"{n} {T.npc.modality} {T.scheme['modality'][mo]} .",
+                f"{n} {T.npc.stage} {T.scheme['stage'][st]} ."]
         if year is not None:
-            out.append(f"{n} {_P['year']} {nt.year(int(year))} .")
+            out.append(f"{n} {T.npc.year} {nt.year(int(year))} .")
         if s.scopes:
-            out.append(f"{n} {_P['scopeList']} {nt.literal('、'.join(sorted(s.scopes)), lang='zh')} .")
+            out.append(f"{n} {T.npc.scopeList} {nt.literal('、'.join(sorted(s.scopes)), lang='zh')} .")
     for (b, m, year, mo, u), s in cells.items():
         out, n = node(b, "CountSummary", ("count", b, m, year, mo, unit_iri(u)), s)
-        out += [f"{n} {_P['modality']} {_iri('modality', mo)} .", f"{n} {_P['unitMeasure']} {_unit(u)} .",
-                f"{n} {_P['valueCount']} {nt.integer(len({v for v, _ in s.values}))} ."]
+        out += [f"{n} {T.npc.modality} {T.scheme['modality'][mo]} .", f"{n} {T.attr.unitMeasure} {_unit(u)} .",
+                f"{n} {T.npc.valueCount} {nt.integer(len({v for v, _ in s.values}))} ."]
         if m is not None:
-            out.append(f"{n} {_P['measure']} {_iri('measure', m)} .")
+            out.append(f"{n} {T.npc.measure} {T.scheme['measure'][m]} .")
         if year is not None:
-            out.append(f"{n} {_P['refPeriod']} {nt.year(int(year))} .")
+            out.append(f"{n} {T.dim.refPeriod} {nt.year(int(year))} .")
         if len(s.values) == 1:  # counts that disagree give the cell no value: no number is picked for the reader
             (value, bound), = s.values
-            out += [f"{n} {_P['obsValue']} {nt.decimal(value)} .", f"{n} {_P['bound']} {nt.literal(bound)} ."]
+            out += [f"{n} {T.measure.obsValue} {nt.decimal(value)} .", f"{n} {T.npc.bound} {nt.literal(bound)} ."]
     return lines
 
 
@@ -190,9 +176,9 @@ def pairs(practices: pd.DataFrame) -> str:
     lines = []
     for (a, b, mo), n in sorted(together.items()):
         node = f"<{ID[f'summary/pair/{a}/{b}/{mo}']}>"
-        lines += [f"{node} {_P['type']} <{NPC.MechanismPair}> .", f"{node} {_P['modality']} {_iri('modality', mo)} .",
-                  f"{node} {_P['mechanism']} {_iri('mechanism', a)} .", f"{node} {_P['mechanism']} {_iri('mechanism', b)} .",
-                  f"{node} {_P['bodyCount']} {nt.integer(n)} ."]
+        lines += [f"{node} {T.rdf.type} {T.npc.MechanismPair} .", f"{node} {T.npc.modality} {T.scheme['modality'][mo]} .",
+                  f"{node} {T.npc.mechanism} {T.scheme['mechanism'][a]} .", f"{node} {T.npc.mechanism} {T.scheme['mechanism'][b]} .",
+                  f"{node} {T.npc.bodyCount} {nt.integer(n)} ."]
     return "".join(line + "\n" for line in lines)
 
 

@@ -128,10 +128,14 @@ def unit_iri(label: str) -> URIRef:
     raise KeyError(label)
 
 
-# the vocabularies as N-Triples terms
-_id, _npc, _rdf, _rdfs, _skos, _dct, _org, _prov = (Terms(ns) for ns in (ID, NPC, RDF, RDFS, SKOS, DCTERMS, ORG, PROV))
-_oa, _qb, _schema, _dim, _measure, _attr = (Terms(ns) for ns in (OA, QB, SCHEMA, SDMX_DIM, SDMX_MEASURE, SDMX_ATTR))
-_scheme = {name: Terms(ns) for name, ns in lexicon.SCHEMES.items()}
+class T:
+    """The vocabularies as N-Triples terms, for every writer of triples as text (reports, summaries, the
+    dataset's description): ``T.npc.Count``, ``T.scheme["mechanism"]["dual-contact"]``."""
+
+    id, npc, rdf, rdfs, skos, dct, org, prov = (Terms(ns) for ns in (ID, NPC, RDF, RDFS, SKOS, DCTERMS, ORG, PROV))
+    oa, qb, schema, dim, measure, attr = (Terms(ns) for ns in (OA, QB, SCHEMA, SDMX_DIM, SDMX_MEASURE, SDMX_ATTR))
+    void, dcat = Terms("http://rdfs.org/ns/void#"), Terms("http://www.w3.org/ns/dcat#")
+    scheme = {name: Terms(ns) for name, ns in lexicon.SCHEMES.items()}
 
 
 def _zh(text: str) -> str:
@@ -143,35 +147,35 @@ def add_place(g: Triples, place: Place) -> str:
     gaz = gazetteer()
     for p in [place] if place.level == "national" else gaz.chain(place):
         at = nt.iri(place_iri(p))
-        g.add(at, _rdf.type, _npc.Place)
-        g.add(at, _skos.prefLabel, _zh(p.name))
-        g.add(at, _skos.notation, nt.literal(p.code))
-        g.add(at, _npc.level, _scheme["level"][p.level])
+        g.add(at, T.rdf.type, T.npc.Place)
+        g.add(at, T.skos.prefLabel, _zh(p.name))
+        g.add(at, T.skos.notation, nt.literal(p.code))
+        g.add(at, T.npc.level, T.scheme["level"][p.level])
         if p.parent:
-            g.add(at, _schema.containedInPlace, nt.iri(place_iri(gaz.by_code[p.parent])))
+            g.add(at, T.schema.containedInPlace, nt.iri(place_iri(gaz.by_code[p.parent])))
     return nt.iri(place_iri(place))
 
 
 def add_body(g: Triples, body: str, place: Place, body_type: str, label: str) -> str:
     """A body with its place, level and the congress it belongs to."""
     at = add_place(g, place)
-    level = _scheme["level"][place.level]
-    congress = _id[f"body/{place.code}-congress"]
-    g.add(body, _rdf.type, _npc[body_type])
-    g.add(body, _skos.prefLabel, _zh(label))
-    g.add(body, _dct.spatial, at)
-    g.add(body, _npc.level, level)
-    g.add(congress, _rdf.type, _npc.PeoplesCongress)
-    g.add(congress, _skos.prefLabel, _zh(f"{place.name}人民代表大会"))
-    g.add(congress, _dct.spatial, at)
-    g.add(congress, _npc.level, level)
+    level = T.scheme["level"][place.level]
+    congress = T.id[f"body/{place.code}-congress"]
+    g.add(body, T.rdf.type, T.npc[body_type])
+    g.add(body, T.skos.prefLabel, _zh(label))
+    g.add(body, T.dct.spatial, at)
+    g.add(body, T.npc.level, level)
+    g.add(congress, T.rdf.type, T.npc.PeoplesCongress)
+    g.add(congress, T.skos.prefLabel, _zh(f"{place.name}人民代表大会"))
+    g.add(congress, T.dct.spatial, at)
+    g.add(congress, T.npc.level, level)
     if body_type == "WorkingBody" and place.parent:  # a street's committee works for the district's standing committee
-        g.add(body, _org.subOrganizationOf, _id[f"body/{place.parent}-standing-committee"])
+        g.add(body, T.org.subOrganizationOf, T.id[f"body/{place.parent}-standing-committee"])
     elif body_type == "Delegation":  # the place's deputies to the congress above it
         above = gazetteer().by_code[place.parent] if place.parent else None
-        g.add(body, _org.subOrganizationOf, _id[f"body/{above.code if above else NATIONAL.code}-congress"])
+        g.add(body, T.org.subOrganizationOf, T.id[f"body/{above.code if above else NATIONAL.code}-congress"])
     else:
-        g.add(body, _org.subOrganizationOf, congress)
+        g.add(body, T.org.subOrganizationOf, congress)
     return body
 
 
@@ -180,19 +184,19 @@ def add_session(g: Triples, place: Place, ref: SessionRef, date: str | None = No
     that names it: its IRI is the place, the body, the term and the number)."""
     import cn2an
 
-    owner = _id[f"body/{place.code}-{ref.key.rsplit('-', 1)[0]}"]
-    term, session = _id[f"term/{place.code}-{ref.key}"], _id[f"session/{place.code}-{ref.key}-{ref.number}"]
+    owner = T.id[f"body/{place.code}-{ref.key.rsplit('-', 1)[0]}"]
+    term, session = T.id[f"term/{place.code}-{ref.key}"], T.id[f"session/{place.code}-{ref.key}-{ref.number}"]
     of = "人大常委会" if ref.standing else "人民代表大会"
-    g.add(term, _rdf.type, _npc.Term)
-    g.add(term, _npc.termOf, owner)
-    g.add(term, _npc.termNumber, nt.integer(ref.term))
-    g.add(term, _skos.prefLabel, _zh(f"{place.name}第{cn2an.an2cn(ref.term)}届{of}"))
-    g.add(session, _rdf.type, _npc.Session)
-    g.add(session, _npc["term"], term)
-    g.add(session, _npc.sessionNumber, nt.integer(ref.number))
-    g.add(session, _skos.prefLabel, _zh(f"{place.name}第{cn2an.an2cn(ref.term)}届{of}第{cn2an.an2cn(ref.number)}次会议"))
+    g.add(term, T.rdf.type, T.npc.Term)
+    g.add(term, T.npc.termOf, owner)
+    g.add(term, T.npc.termNumber, nt.integer(ref.term))
+    g.add(term, T.skos.prefLabel, _zh(f"{place.name}第{cn2an.an2cn(ref.term)}届{of}"))
+    g.add(session, T.rdf.type, T.npc.Session)
+    g.add(session, T.npc["term"], term)
+    g.add(session, T.npc.sessionNumber, nt.integer(ref.number))
+    g.add(session, T.skos.prefLabel, _zh(f"{place.name}第{cn2an.an2cn(ref.term)}届{of}第{cn2an.an2cn(ref.number)}次会议"))
     if date:
-        g.add(session, _dct.date, nt.date(date))
+        g.add(session, T.dct.date, nt.date(date))
     return session
 
 
@@ -213,10 +217,10 @@ def report_nt(x: Extraction) -> str:
     if r.body_link is not None:  # how the body was found: the rule and the sentence it read
         link = r.body_link
         node, sent = writer.evidence("body-link", Evidence.around(r, link.start, link.end), link.rule)
-        g.add(writer.report, _npc.bodyLink, node)
-        g.add(node, _rdf.type, _npc.BodyLink)
-        g.add(node, _npc.linkingRule, _scheme["linking"][link.rule])
-        g.add(node, _npc.sentence, sent)
+        g.add(writer.report, T.npc.bodyLink, node)
+        g.add(node, T.rdf.type, T.npc.BodyLink)
+        g.add(node, T.npc.linkingRule, T.scheme["linking"][link.rule])
+        g.add(node, T.npc.sentence, sent)
     for c in x.counts:
         writer.count(c)
     for p in x.practices:
@@ -231,35 +235,35 @@ def report_nt(x: Extraction) -> str:
 
 
 def _describe_report(g: Triples, r: Report, rep: str, body: str) -> None:
-    g.add(rep, _rdf.type, _npc.Report)
-    g.add(rep, _rdf.type, _prov.Entity)
-    g.add(rep, _dct.title, _zh(r.title))
-    g.add(rep, _npc.sourceFile, nt.literal(shown(Path(r.path).name)))  # a name that is not UTF-8 stays printable
-    g.add(rep, _npc.checksum, nt.literal(r.checksum))
-    g.add(rep, _npc.genre, _scheme["genre"][r.genre])
-    g.add(rep, _npc.extractor, nt.literal(VERSION))
-    g.add(rep, _dct["format"], nt.literal(r.media_type))
+    g.add(rep, T.rdf.type, T.npc.Report)
+    g.add(rep, T.rdf.type, T.prov.Entity)
+    g.add(rep, T.dct.title, _zh(r.title))
+    g.add(rep, T.npc.sourceFile, nt.literal(shown(Path(r.path).name)))  # a name that is not UTF-8 stays printable
+    g.add(rep, T.npc.checksum, nt.literal(r.checksum))
+    g.add(rep, T.npc.genre, T.scheme["genre"][r.genre])
+    g.add(rep, T.npc.extractor, nt.literal(VERSION))
+    g.add(rep, T.dct["format"], nt.literal(r.media_type))
     if r.url:
-        g.add(rep, _dct.source, nt.iri(r.url))
+        g.add(rep, T.dct.source, nt.iri(r.url))
     for page in r.ocr_pages:
-        g.add(rep, _npc.ocrPage, nt.integer(page))
+        g.add(rep, T.npc.ocrPage, nt.integer(page))
     for y in r.years:
-        g.add(rep, _npc.yearCovered, nt.year(y))
+        g.add(rep, T.npc.yearCovered, nt.year(y))
     if r.date:
-        g.add(rep, _dct.date, nt.date(r.date))
-    g.add(rep, _npc.reportingBody, body)
+        g.add(rep, T.dct.date, nt.date(r.date))
+    g.add(rep, T.npc.reportingBody, body)
     if r.place is not None:
-        g.add(rep, _dct.spatial, add_place(g, r.place))
+        g.add(rep, T.dct.spatial, add_place(g, r.place))
         add_body(g, body, r.place, r.body_type, r.body or "")
     elif r.body:  # its name is known, its place is not (城关镇: 88 places): no division is guessed
-        g.add(body, _rdf.type, _npc.Body)
-        g.add(body, _skos.prefLabel, _zh(r.body))
-        g.add(body, _rdfs.comment, nt.literal("The report names this body, but its place is shared by several divisions "
+        g.add(body, T.rdf.type, T.npc.Body)
+        g.add(body, T.skos.prefLabel, _zh(r.body))
+        g.add(body, T.rdfs.comment, nt.literal("The report names this body, but its place is shared by several divisions "
                                               "or unknown to the gazetteer: no division is guessed.", lang="en"))
     else:
-        g.add(body, _rdf.type, _npc.Body)
-        g.add(body, _rdfs.label, _zh("报告未具名的机构"))
-        g.add(body, _rdfs.comment, nt.literal("The report never names the body whose work it presents.", lang="en"))
+        g.add(body, T.rdf.type, T.npc.Body)
+        g.add(body, T.rdfs.label, _zh("报告未具名的机构"))
+        g.add(body, T.rdfs.comment, nt.literal("The report never names the body whose work it presents.", lang="en"))
 
 
 class _FactWriter:
@@ -277,59 +281,59 @@ class _FactWriter:
         and a quote selector (and the PDF page), and the sentence."""
         g, r = self.g, self.r
         h = _hash(r.checksum, kind, ev.mention_start, ev.mention_end, key)
-        fact, evi, pos, quote = _id[f"{kind}/{h}"], _id[f"evidence/{h}"], _id[f"evidence/{h}-position"], _id[f"evidence/{h}-quote"]
+        fact, evi, pos, quote = T.id[f"{kind}/{h}"], T.id[f"evidence/{h}"], T.id[f"evidence/{h}-position"], T.id[f"evidence/{h}-quote"]
         sent = nt.iri(sentence_iri(r.id, ev.start, ev.end))
         self.cited[ev.start, ev.end, ev.section] = None
-        g.add(evi, _rdf.type, _oa.SpecificResource)
-        g.add(evi, _oa.hasSource, self.report)
-        g.add(evi, _oa.hasSelector, pos)
-        g.add(evi, _oa.hasSelector, quote)
-        g.add(evi, _npc.sentence, sent)
-        g.add(pos, _rdf.type, _oa.TextPositionSelector)
-        g.add(pos, _oa.start, nt.integer(ev.mention_start))
-        g.add(pos, _oa.end, nt.integer(ev.mention_end))
-        g.add(quote, _rdf.type, _oa.TextQuoteSelector)
-        g.add(quote, _oa.exact, nt.literal(ev.mention))
-        g.add(quote, _oa.prefix, nt.literal(r.text[max(0, ev.mention_start - QUOTE_CONTEXT): ev.mention_start]))
-        g.add(quote, _oa.suffix, nt.literal(r.text[ev.mention_end: ev.mention_end + QUOTE_CONTEXT]))
+        g.add(evi, T.rdf.type, T.oa.SpecificResource)
+        g.add(evi, T.oa.hasSource, self.report)
+        g.add(evi, T.oa.hasSelector, pos)
+        g.add(evi, T.oa.hasSelector, quote)
+        g.add(evi, T.npc.sentence, sent)
+        g.add(pos, T.rdf.type, T.oa.TextPositionSelector)
+        g.add(pos, T.oa.start, nt.integer(ev.mention_start))
+        g.add(pos, T.oa.end, nt.integer(ev.mention_end))
+        g.add(quote, T.rdf.type, T.oa.TextQuoteSelector)
+        g.add(quote, T.oa.exact, nt.literal(ev.mention))
+        g.add(quote, T.oa.prefix, nt.literal(r.text[max(0, ev.mention_start - QUOTE_CONTEXT): ev.mention_start]))
+        g.add(quote, T.oa.suffix, nt.literal(r.text[ev.mention_end: ev.mention_end + QUOTE_CONTEXT]))
         if ev.page is not None:  # the page of the PDF, as Web Annotation names a PDF fragment (RFC 3778)
-            frag = _id[f"evidence/{h}-page"]
-            g.add(evi, _oa.hasSelector, frag)
-            g.add(frag, _rdf.type, _oa.FragmentSelector)
-            g.add(frag, _dct.conformsTo, nt.iri(PDF_FRAGMENT))
-            g.add(frag, _rdf.value, nt.literal(f"page={ev.page}"))
+            frag = T.id[f"evidence/{h}-page"]
+            g.add(evi, T.oa.hasSelector, frag)
+            g.add(frag, T.rdf.type, T.oa.FragmentSelector)
+            g.add(frag, T.dct.conformsTo, nt.iri(PDF_FRAGMENT))
+            g.add(frag, T.rdf.value, nt.literal(f"page={ev.page}"))
         if ev.ocr:
-            g.add(evi, _npc.readByOCR, nt.boolean(True))
-        g.add(fact, _prov.wasDerivedFrom, evi)
-        g.add(fact, _npc.body, body or self.body)
+            g.add(evi, T.npc.readByOCR, nt.boolean(True))
+        g.add(fact, T.prov.wasDerivedFrom, evi)
+        g.add(fact, T.npc.body, body or self.body)
         self.spans.append((fact, ev.mention_start, ev.mention_end))
         return fact, sent
 
     def _common(self, fact: str, sent: str, item: Count | Practice | Activity | Law) -> None:
         if item.period:
-            self.g.add(fact, _npc.periodStart, nt.year(item.period[0]))
-            self.g.add(fact, _npc.periodEnd, nt.year(item.period[1]))
-        self.g.add(fact, _npc.modality, _scheme["modality"][item.modality])
-        self.g.add(fact, _npc.sentence, sent)
+            self.g.add(fact, T.npc.periodStart, nt.year(item.period[0]))
+            self.g.add(fact, T.npc.periodEnd, nt.year(item.period[1]))
+        self.g.add(fact, T.npc.modality, T.scheme["modality"][item.modality])
+        self.g.add(fact, T.npc.sentence, sent)
 
     def count(self, c: Count) -> None:
         g = self.g
         fact, sent = self.evidence("count", c.evidence, (c.value, c.unit))
-        g.add(fact, _rdf.type, _npc.Count)
-        g.add(fact, _rdf.type, _qb.Observation)
-        g.add(fact, _qb.dataSet, nt.iri(COUNTS_DATASET))
+        g.add(fact, T.rdf.type, T.npc.Count)
+        g.add(fact, T.rdf.type, T.qb.Observation)
+        g.add(fact, T.qb.dataSet, nt.iri(COUNTS_DATASET))
         if c.year:
-            g.add(fact, _dim.refPeriod, nt.year(c.year))
-        g.add(fact, _measure.obsValue, nt.decimal(c.value))
-        g.add(fact, _attr.unitMeasure, nt.iri(unit_iri(c.unit)))
-        g.add(fact, _npc.measurePhrase, _zh(c.measure))
+            g.add(fact, T.dim.refPeriod, nt.year(c.year))
+        g.add(fact, T.measure.obsValue, nt.decimal(c.value))
+        g.add(fact, T.attr.unitMeasure, nt.iri(unit_iri(c.unit)))
+        g.add(fact, T.npc.measurePhrase, _zh(c.measure))
         if c.measure_id:
-            g.add(fact, _npc.measure, _scheme["measure"][c.measure_id])
-        g.add(fact, _npc.bound, nt.literal(c.bound))
+            g.add(fact, T.npc.measure, T.scheme["measure"][c.measure_id])
+        g.add(fact, T.npc.bound, nt.literal(c.bound))
         if c.low is not None:
-            g.add(fact, _npc.lowerBound, nt.decimal(c.low))
+            g.add(fact, T.npc.lowerBound, nt.decimal(c.low))
         if c.high is not None:
-            g.add(fact, _npc.upperBound, nt.decimal(c.high))
+            g.add(fact, T.npc.upperBound, nt.decimal(c.high))
         self._common(fact, sent, c)
 
     def practice(self, p: Practice) -> None:
@@ -337,17 +341,17 @@ class _FactWriter:
         if p.body_place:  # a body named in the report practises it (a county in a provincial report)
             place = gazetteer().by_code[p.body_place]
             kind = "TownshipPresidium" if place.level == "township" else "StandingCommittee"
-            actor = add_body(g, _id[f"body/{place.code}-{_SUFFIX.get(kind, 'standing-committee')}"], place, kind, p.body or "")
+            actor = add_body(g, T.id[f"body/{place.code}-{_SUFFIX.get(kind, 'standing-committee')}"], place, kind, p.body or "")
         fact, sent = self.evidence("practice", p.evidence, p.mechanism, actor)
-        g.add(fact, _rdf.type, _npc.MechanismPractice)
-        g.add(fact, _npc.mechanism, _scheme["mechanism"][p.mechanism])
-        g.add(fact, _npc.stage, _scheme["stage"][p.stage])
+        g.add(fact, T.rdf.type, T.npc.MechanismPractice)
+        g.add(fact, T.npc.mechanism, T.scheme["mechanism"][p.mechanism])
+        g.add(fact, T.npc.stage, T.scheme["stage"][p.stage])
         if p.year:
-            g.add(fact, _npc.year, nt.year(p.year))
+            g.add(fact, T.npc.year, nt.year(p.year))
         for s in p.scope:
-            g.add(fact, _npc.scope, _zh(s))
+            g.add(fact, T.npc.scope, _zh(s))
         for code in p.scope_places:
-            g.add(fact, _npc.scopePlace, add_place(g, gazetteer().by_code[code]))
+            g.add(fact, T.npc.scopePlace, add_place(g, gazetteer().by_code[code]))
         self._common(fact, sent, p)
 
     def activity(self, item: Activity | Law) -> None:
@@ -355,16 +359,16 @@ class _FactWriter:
         kind = "activity" if isinstance(item, Activity) else "law-action"
         act = item.activity if isinstance(item, Activity) else item.action
         fact, sent = self.evidence(kind, item.evidence, act)
-        g.add(fact, _rdf.type, _npc.Activity)
+        g.add(fact, T.rdf.type, T.npc.Activity)
         if act:
-            g.add(fact, _npc.activityType, _scheme["activity"][act])
+            g.add(fact, T.npc.activityType, T.scheme["activity"][act])
         if item.law:
-            law = _id[f"law/{_hash(item.law)}"]
-            g.add(law, _rdf.type, _npc.Law)
-            g.add(law, _dct.title, _zh(item.law))
-            g.add(fact, _npc.law, law)
+            law = T.id[f"law/{_hash(item.law)}"]
+            g.add(law, T.rdf.type, T.npc.Law)
+            g.add(law, T.dct.title, _zh(item.law))
+            g.add(fact, T.npc.law, law)
         if item.year:
-            g.add(fact, _npc.year, nt.year(item.year))
+            g.add(fact, T.npc.year, nt.year(item.year))
         self._common(fact, sent, item)
 
     def sessions(self) -> None:
@@ -374,23 +378,23 @@ class _FactWriter:
         text = simplify(r.text)  # 屆 and 會議 too; the length is kept, so offsets hold
         delivered = sessions.delivered_at(text, r.place)
         if delivered is not None:
-            g.add(self.report, _npc.deliveredAt, add_session(g, r.place, delivered, r.date))
+            g.add(self.report, T.npc.deliveredAt, add_session(g, r.place, delivered, r.date))
         mentioned = sessions.find(text, r.place)
         for ref in mentioned:
-            g.add(self.report, _dct.references, add_session(g, r.place, ref))
+            g.add(self.report, T.dct.references, add_session(g, r.place, ref))
         for fact, start, end in self.spans:
             for ref in mentioned:
                 if not CLAUSE_END.search(text[min(end, ref.end):max(start, ref.start)]):  # 十七届人大四次会议交办的50件建议: one clause
-                    g.add(fact, _npc.session, add_session(g, r.place, ref))
+                    g.add(fact, T.npc.session, add_session(g, r.place, ref))
 
     def sentences(self) -> None:
         g, r = self.g, self.r
         for start, end, section in self.cited:
             sent = nt.iri(sentence_iri(r.id, start, end))
-            g.add(sent, _rdf.type, _npc.Sentence)
-            g.add(sent, _rdf.value, _zh(r.text[start:end]))
-            g.add(sent, _dct.isPartOf, self.report)
-            g.add(sent, _oa.start, nt.integer(start))
-            g.add(sent, _oa.end, nt.integer(end))
+            g.add(sent, T.rdf.type, T.npc.Sentence)
+            g.add(sent, T.rdf.value, _zh(r.text[start:end]))
+            g.add(sent, T.dct.isPartOf, self.report)
+            g.add(sent, T.oa.start, nt.integer(start))
+            g.add(sent, T.oa.end, nt.integer(end))
             if section:
-                g.add(sent, _npc.section, _zh(section))
+                g.add(sent, T.npc.section, _zh(section))

@@ -38,9 +38,9 @@ def pad(text: str, room: int) -> str:
 def table(rows: Rows, cell: int = CELL) -> str:
     """The rows aligned in columns, a header line first and the number of rows last.
 
-    >>> print(table(Rows(["body", "n"], [("绛县人大常委会", 14), ("x", None)])))
-    body            n
-    绛县人大常委会  14
+    >>> print(table(Rows(["name", "n"], [("人大常委会", 14), ("x", None)])))
+    name        n
+    人大常委会  14
     x
     (2 rows)
     """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -123,14 +124,19 @@ class OxigraphStore:
 
     def query(self, sparql: str, timeout: float | None = None) -> Rows:
         refuse_service(sparql, self.allow_service)
-        if self.memory_limit:  # a user's query: in a child process within memory and time (kg.limits)
+        return self._bounded(lambda: self._query(sparql), timeout)
+
+    def _bounded(self, work: Callable[[], Any], timeout: float | None) -> Any:
+        """A user's query: in a child process within memory and time when ``memory_limit`` is set
+        (kg.limits), else in this process within ``timeout``."""
+        if self.memory_limit:
             from kg.limits import LimitExceeded, run_bounded
 
             try:
-                return run_bounded(lambda: self._query(sparql), self.memory_limit, timeout)
+                return run_bounded(work, self.memory_limit, timeout)
             except LimitExceeded as e:
                 raise QueryTimeout(str(e)) if "time limit" in str(e) else StoreError(str(e)) from None
-        return with_timeout(lambda: self._query(sparql), timeout)
+        return with_timeout(work, timeout)
 
     def update(self, sparql: str) -> None:
         """SPARQL UPDATE; only on a store opened for writing (``kg query --allow-update``)."""
@@ -145,14 +151,7 @@ class OxigraphStore:
         """The answer written in a W3C format (kg.stores.base.RESULT_TYPES, GRAPH_TYPES) by Oxigraph's
         own serialisers; bounded like ``query``."""
         refuse_service(sparql, self.allow_service)
-        if self.memory_limit:
-            from kg.limits import LimitExceeded, run_bounded
-
-            try:
-                return run_bounded(lambda: self._results(sparql, fmt), self.memory_limit, timeout)
-            except LimitExceeded as e:
-                raise QueryTimeout(str(e)) if "time limit" in str(e) else StoreError(str(e)) from None
-        return with_timeout(lambda: self._results(sparql, fmt), timeout)
+        return self._bounded(lambda: self._results(sparql, fmt), timeout)
 
     def _results(self, sparql: str, fmt: str) -> bytes:
         import pyoxigraph
