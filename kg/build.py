@@ -226,7 +226,7 @@ class Processed(NamedTuple):
 
     result: FileResult
     nt: str | None = None
-    rows: dict[str, str] = {}
+    rows: dict[str, list[list]] = {}
     text: str | None = None
 
 
@@ -398,7 +398,7 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
             removed.append(old)
             text_path(out, old).unlink(missing_ok=True)
 
-    def done(res: FileResult, nt: str | None, rows: dict[str, str], text: str | None) -> None:
+    def done(res: FileResult, nt: str | None, rows: dict[str, list[list]], text: str | None) -> None:
         if nt is None:  # a file that now fails takes its old facts with it: no stale numbers
             forget(_key(res.path))
         if nt is not None and res.graph:

@@ -27,45 +27,52 @@ CONTEXT = ONTOLOGY / "context.jsonld"
 
 # Oxigraph stores a whole-number xsd:decimal as "41" (XSD 1.1); Turtle's shorthand can only write it
 # 41.0. Every export writes the one form "41.0", so that one value is one RDF term in all of them.
-_WHOLE_DECIMAL = re.compile(r'(?<= )"(-?\d+)"(\^\^<http://www\.w3\.org/2001/XMLSchema#decimal>)')
+_WHOLE_DECIMAL = re.compile(rb'(?<= )"(-?\d+)"(\^\^<http://www\.w3\.org/2001/XMLSchema#decimal>)')
 
 
 def _decimals(nquads: str) -> str:
-    return _WHOLE_DECIMAL.sub(r'"\1.0"\2', nquads)
+    return _WHOLE_DECIMAL.sub(rb'"\1.0"\2', nquads.encode("utf-8")).decode("utf-8")
 
 
-SORT_CHUNK = 400_000  # lines sorted in memory at once; a larger store is sorted in runs on disk and merged
+SORT_CHUNK = 64 * 2**20  # bytes of lines sorted in memory at once; a larger store is sorted in runs on disk and merged
 
 
 def stream_lines(store: OxigraphStore, fmt: str, out: BinaryIO, chunk: int = SORT_CHUNK) -> int:
     """N-Quads or N-Triples (graphs merged, each triple once) written to ``out`` as they are sorted:
-    the same bytes as ``export`` in memory bounded by ``chunk`` lines at any size of store (runs of
-    sorted lines on disk, merged). Returns the lines written."""
+    the same bytes as ``export`` in memory bounded by ``chunk`` bytes at any size of store. Oxigraph
+    writes the lines (its own dump, graph by graph for N-Triples); here they are only sorted, in
+    runs on disk that are merged. Sorted as bytes, UTF-8 sorts as code points. Returns the lines written."""
+    import pyoxigraph
+
     if fmt not in ("nt", "nq"):
         raise ValueError(f"only nt and nq stream: {fmt!r}")
     with tempfile.TemporaryDirectory(prefix="npc-kg-export-") as tmp:
+        dump = Path(tmp, "dump")
+        with dump.open("wb") as f:
+            if fmt == "nq":
+                store.store.dump(f, format=pyoxigraph.RdfFormat.N_QUADS)
+            else:
+                for g in [pyoxigraph.DefaultGraph(), *store.store.named_graphs()]:
+                    store.store.dump(f, format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=g)
         runs: list[Path] = []
-        buffer: list[str] = []
-
-        def spill() -> None:
-            run = Path(tmp, f"run-{len(runs)}")
-            run.write_text("".join(sorted(set(buffer))), encoding="utf-8")
-            runs.append(run)
-            buffer.clear()
-
-        for quad in store.store:
-            buffer.append(_decimals(f"{quad.triple if fmt == 'nt' else quad} .\n"))
-            if len(buffer) >= chunk:
-                spill()
-        if buffer or not runs:
-            spill()
-        files = [run.open(encoding="utf-8") for run in runs]
+        with dump.open("rb") as f:
+            while lines := f.readlines(chunk):
+                run = Path(tmp, f"run-{len(runs)}")
+                run.write_bytes(b"".join(sorted(set(_WHOLE_DECIMAL.sub(rb'"\1.0"\2', b"".join(lines)).splitlines(keepends=True)))))
+                runs.append(run)
+        dump.unlink()
+        files = [run.open("rb") for run in runs]
         try:
-            written, last = 0, None
-            for line in heapq.merge(*files):
+            written, last, batch = 0, None, []
+            for line in heapq.merge(*files) if len(files) != 1 else files[0]:
                 if line != last:
-                    out.write(line.encode("utf-8"))
-                    written, last = written + 1, line
+                    batch.append(line)
+                    last = line
+                    if len(batch) >= 10_000:
+                        out.write(b"".join(batch))
+                        written, batch = written + len(batch), []
+            out.write(b"".join(batch))
+            written += len(batch)
         finally:
             for f in files:
                 f.close()
