@@ -31,12 +31,12 @@ from kg.rdf import (
     ONTOLOGY_GRAPH,
     bind_prefixes,
     graph_iri,
+    is_entity,
     is_report_graph,
     report_iri,
     report_nt,
     report_of,
     split_entities,
-    unused_entities,
 )
 from kg.readers import SUFFIXES, ReadError, not_a_file, shown
 from kg.report import read
@@ -370,7 +370,8 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
     # bodies whose summaries must be written again; all of them after a build that did not finish
     # (it may have changed reports and died before their summaries) or one by another version
     dirty = out / DIRTY
-    touched: set[str] | None = None if dirty.exists() or cache.get("_derived") != derived.VERSION else set()
+    unfinished = dirty.exists()
+    touched: set[str] | None = None if unfinished or cache.get("_derived") != derived.VERSION else set()
     dirty.touch()
 
     todo, results = [], []
@@ -384,7 +385,8 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
             todo.append(str(f))
 
     loader = store.batch()
-    removed: list[str] = []  # report graphs taken out: their entities may be used by no report now
+    removed: list[str] = []  # report graphs taken out
+    named: set[str] = set()  # the entities they named: some may be used by no report now
 
     def forget(key: str, keep: str | None = None) -> None:
         """Drop the graph a file had in the store, unless another file (the same text) still has it."""
@@ -392,6 +394,7 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
         if old and old != keep and not any(e.get("graph") == old for k, e in cache.items() if not k.startswith("_")):
             if touched is not None:
                 touched.update(derived.bodies_in(store, old))
+            named.update(e for e in store.objects_in(old) if is_entity(e))
             loader.remove_graph(old)
             tabled.remove(old)
             in_store.discard(old)
@@ -430,8 +433,8 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
                 done(*process(path, options))
     tabled.finish()
     derived.refresh(store, derived.all_bodies(store) | derived.in_tables(tabled.folder) if touched is None else touched, tabled.folder)
-    if removed:
-        _drop_unused_entities(store)  # after the summaries: a body no report names any more has none left
+    if removed or unfinished:  # after the summaries: a body no report names any more has none left
+        _drop_unused_entities(store, store.subjects_in(ENTITIES_GRAPH) if unfinished else named)
     if new_lexicon or ONTOLOGY_GRAPH not in store.graphs():  # its canonical form takes a second to make
         store.replace_graph(ONTOLOGY_GRAPH, _ontology())
     if todo or removed or DATASET_GRAPH not in store.graphs():  # counting the store's triples takes seconds at scale
@@ -466,15 +469,11 @@ def _ontology() -> Graph:
     return bind_prefixes(canonical.skolemize(authority=lexicon.BASE.rstrip("/"), basepath="/.well-known/genid/"))
 
 
-def _drop_unused_entities(store: OxigraphStore) -> None:
-    """After reports were taken out: the places, bodies and laws no report refers to any more go too
-    (again until nothing changes: a body dropped can leave its place unused)."""
-    left = store.triple_count(ENTITIES_GRAPH)
-    while left:
-        store.update(unused_entities())
-        left, before = store.triple_count(ENTITIES_GRAPH), left
-        if left == before:
-            break
+def _drop_unused_entities(store: OxigraphStore, named: set[str]) -> None:
+    """After reports were taken out: the places, bodies and laws they ``named`` that no report refers
+    to any more go too (and a place a dropped body leaves unused). After a build that did not
+    finish, every entity is looked at: what its removed reports named is not known."""
+    store.drop_unreferenced(ENTITIES_GRAPH, named, is_entity)
 
 
 def _read_cache(path: Path) -> dict:

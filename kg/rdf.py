@@ -68,15 +68,9 @@ def split_entities(nt: str) -> tuple[str, str]:
     return "".join(facts), "".join(entities)
 
 
-def unused_entities(entities_graph: str = ENTITIES_GRAPH) -> str:
-    """SPARQL UPDATE that drops the entities nothing refers to any more (their report was deleted):
-    no report graph and no other entity names them. Run until nothing changes, since dropping a
-    body can leave its place unused."""
-    return f"""DELETE {{ GRAPH <{entities_graph}> {{ ?e ?p ?o }} }}
-WHERE {{
-  GRAPH <{entities_graph}> {{ ?e ?p ?o }}
-  FILTER NOT EXISTS {{ GRAPH ?g {{ ?x ?q ?e }} FILTER (?g != <{entities_graph}> || ?x != ?e) }}
-}}"""
+def is_entity(iri: str) -> bool:
+    """A place, body, law, term or session: shared by reports, kept in the entities graph."""
+    return f"<{iri}".startswith(_ENTITY_SUBJECTS)
 
 
 def bind_prefixes(g: Graph) -> Graph:

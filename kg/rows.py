@@ -70,7 +70,7 @@ class Graph:
         self.index: dict[str, dict[str, list[Term]]] = {}
         self.typed: dict[str, list[str]] = defaultdict(list)
         self.base = base
-        for line in text.splitlines():
+        for line in text.split("\n"):  # not splitlines(): a form feed or U+2028 inside a literal is no line end
             parts = line.split(" ", 2)  # an IRI holds no space; the object runs to the final " ."
             if len(parts) < 3 or parts[1] not in _READ or not line.endswith(" ."):
                 continue

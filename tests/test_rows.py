@@ -54,7 +54,7 @@ def _edges(nt: str) -> str:
         f'{count} <{NPC}periodStart> "2018"^^{y} .', f'{count} <{NPC}periodEnd> "2022"^^{y} .',
         f'{count} <{NPC}lowerBound> "1.5"^^{dec} .', f'{count} <{NPC}upperBound> "30"^^{dec} .',
         f'{count} <{NPC}sentence> {sent} .',
-        f'{sent} <http://www.w3.org/1999/02/22-rdf-syntax-ns#value> "第二句\\t有\\"引号\\"与\\\\斜线\\n换行\\u00e9"@zh .',
+        f'{sent} <http://www.w3.org/1999/02/22-rdf-syntax-ns#value> "第二句\\t有\\"引号\\"与\\\\斜线\\n换行\\u00e9\f分页\u2028"@zh .',
         f'{sent} <http://www.w3.org/ns/oa#start> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .',
         f'{sent} <http://www.w3.org/ns/oa#end> "9"^^<http://www.w3.org/2001/XMLSchema#integer> .',
         f'{sent} <http://purl.org/dc/terms/isPartOf> {report} .',
@@ -73,6 +73,6 @@ def test_rows_reach_every_optional_and_join_as_the_queries_do():
     (report,) = rows["reports"]
     assert report[4] == "2019,2020,2031"  # years covered in order, each once, whatever order the triples came in
     quotes = {r[-3] for r in rows["counts"]}
-    assert "第二句\t有\"引号\"与\\斜线\n换行é" in quotes
+    assert "第二句\t有\"引号\"与\\斜线\n换行é\f分页\u2028" in quotes  # a form feed or U+2028 ends no line
     scoped = [r for r in rows["practices"] if r[13] and "乙镇" in r[13]]
     assert scoped and scoped[0][13].startswith("乙镇、甲、村")

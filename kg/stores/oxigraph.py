@@ -12,6 +12,8 @@ from rdflib import Graph
 from kg.queries import refuse_service
 from kg.stores.base import QuerySyntaxError, QueryTimeout, Rows, StoreError, _nt, count_triples, nt_lines, python_value, result_format, with_timeout
 
+_LINE_END = re.compile(r"[ \t]*\.[ \t\r]*$", re.MULTILINE)
+
 
 class BatchLoader:
     """Loads many named graphs into an embedded store in a few bulk loads. A bulk load per report
@@ -32,22 +34,24 @@ class BatchLoader:
             self.flush()
         self.store.remove_graph(iri)
         self._pending.add(iri)
-        self._append(iri, nt_lines(nt))
+        self._append(iri, nt)
 
     def add_to_graph(self, iri: str, nt: str) -> None:
         """Add triples to a graph; a line seen before in this loader is not sent again."""
         new = [line for line in nt_lines(nt) if (iri, line) not in self._added]
         self._added.update((iri, line) for line in new)
-        self._append(iri, new)
+        self._append(iri, "".join(line + "\n" for line in new))
 
     def remove_graph(self, iri: str) -> None:
         self.flush()
         self.store.remove_graph(iri)
 
-    def _append(self, iri: str, lines: list[str]) -> None:
-        suffix = f" <{iri}> .\n"
-        self._parts.append("".join(line.rstrip()[:-1].rstrip() + suffix for line in lines if line.strip()))
-        self._quads += len(lines)
+    def _append(self, iri: str, nt: str) -> None:
+        """The triples as quads of the graph: its name before each line's final dot (N-Triples keeps
+        a line break inside a literal escaped, so every line end is a triple's end)."""
+        quads, n = _LINE_END.subn(f" <{iri}> .", nt)
+        self._parts.append(quads + "\n")
+        self._quads += n
         if self._quads >= self.batch_quads:
             self.flush()
 
@@ -121,6 +125,39 @@ class OxigraphStore:
         g = pyoxigraph.NamedNode(iri)
         if self.store.contains_named_graph(g):
             self.store.remove_graph(g)
+
+    def objects_in(self, graph: str) -> set[str]:
+        """Every IRI a named graph holds as an object."""
+        import pyoxigraph
+
+        return {q.object.value for q in self.store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(graph))
+                if isinstance(q.object, pyoxigraph.NamedNode)}
+
+    def subjects_in(self, graph: str) -> set[str]:
+        import pyoxigraph
+
+        return {q.subject.value for q in self.store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(graph))
+                if isinstance(q.subject, pyoxigraph.NamedNode)}
+
+    def drop_unreferenced(self, graph: str, candidates: set[str], entity: Callable[[str], bool]) -> int:
+        """Take out of ``graph`` the candidates whose IRI no other triple names (in any graph, or as the
+        object of another subject), and then the entities (``entity``) those named, in turn; each is
+        looked up by itself, never the whole graph. Returns how many went."""
+        import pyoxigraph
+
+        g, todo, dropped = pyoxigraph.NamedNode(graph), set(candidates), 0
+        while todo:
+            node = pyoxigraph.NamedNode(todo.pop())
+            if any(q.graph_name != g or q.subject != node for q in self.store.quads_for_pattern(None, None, node, None)):
+                continue
+            own = list(self.store.quads_for_pattern(node, None, None, g))
+            if not own:
+                continue
+            for q in own:
+                self.store.remove(q)
+            todo.update(q.object.value for q in own if isinstance(q.object, pyoxigraph.NamedNode) and entity(q.object.value))
+            dropped += 1
+        return dropped
 
     def query(self, sparql: str, timeout: float | None = None) -> Rows:
         refuse_service(sparql, self.allow_service)
