@@ -432,7 +432,10 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
             for path in todo:
                 done(*process(path, options))
     tabled.finish()
-    derived.refresh(store, derived.all_bodies(store) | derived.in_tables(tabled.folder) if touched is None else touched, tabled.folder)
+    if touched is None or "_lists" not in cache:  # the body lists the store holds, by digest: all written again
+        cache["_lists"] = {}
+    derived.refresh(store, derived.all_bodies(store) | derived.in_tables(tabled.folder) if touched is None else touched, tabled.folder,
+                    cache["_lists"])
     if removed or unfinished:  # after the summaries: a body no report names any more has none left
         _drop_unused_entities(store, store.subjects_in(ENTITIES_GRAPH) if unfinished else named)
     if new_lexicon or ONTOLOGY_GRAPH not in store.graphs():  # its canonical form takes a second to make

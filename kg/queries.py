@@ -115,21 +115,24 @@ class StoredQuery:
         bound = [(p, v) for p, v in bound if v is not None and v != ""]
         if not bound:
             return self.text
-        ends = [m.end() for m in _WHERE.finditer(strip_comments(self.text))]
-        if not ends:
-            raise ParamError(f"{self.name}: no WHERE {{ to bind parameters in")
-        names = " ".join(f"?{p.variable}" for p, _ in bound)
-        row = " ".join(p.term(v) for p, v in bound)
-        block = f"\n  VALUES ({names}) {{ ({row}) }}\n"
-        # in every group that has a WHERE (a sub-select does not see its parent's values); one row each,
-        # so a group that does not use a parameter is not changed by it
-        out, last = [], 0
-        for end in ends:
-            out += [self.text[last:end], block]
-            last = end
-        text = "".join(out) + self.text[last:]
+        text = _with_values(self.text, [f"?{p.variable}" for p, _ in bound], [p.term(v) for p, v in bound], self.name)
         _checked.put(text, uses_service(self.text))  # terms are escaped literals and checked IRIs: no keyword comes in with them
         return text
+
+
+def _with_values(text: str, names: list[str], terms: list[str], name: str = "the query") -> str:
+    """``text`` with one VALUES row of these variables in every group that has a WHERE (a sub-select
+    does not see its parent's values); one row, so a group that does not use a variable is not
+    changed by it."""
+    ends = [m.end() for m in _WHERE.finditer(strip_comments(text))]
+    if not ends:
+        raise ParamError(f"{name}: no WHERE {{ to bind parameters in")
+    block = f"\n  VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}\n"
+    out, last = [], 0
+    for end in ends:
+        out += [text[last:end], block]
+        last = end
+    return "".join(out) + text[last:]
 
 
 # What a SERVICE keyword may hide in: strings, IRIs and comments (in this order at each position). A
@@ -232,24 +235,46 @@ def refuse_service(sparql: str, allowed: bool = False) -> None:
         raise ServiceRefused("the query calls another server with SERVICE: refused (opt in with --allow-service)")
 
 
+_WINDOW = re.compile(r"^#\+\s*window:\s*(\w+)", re.MULTILINE)
+
+
+def window(sparql: str) -> str | None:
+    """The column that holds the total of a windowed query (``#+ window: column`` in its header): one
+    that reads a page itself, from ranked lists the build writes, between ?window_first and
+    ?window_last (0-based ranks; unbound, all of them)."""
+    m = _WINDOW.search(sparql)
+    return m.group(1) if m else None
+
+
 def page(sparql: str, limit: int | None, offset: int = 0) -> str:
     """A SELECT a page at a time: LIMIT and OFFSET after its ORDER BY (every stored query orders every
-    column, so a page is the same rows on every engine)."""
+    column, so a page is the same rows on every engine); a windowed query gets the page's ranks
+    bound instead, so that the store reads that page and not every row before it."""
     if limit is None and not offset:
         return sparql
     if (limit is not None and limit < 0) or offset < 0:
         raise ParamError("--limit and --offset are numbers of rows, not below 0")
-    return f"{sparql.rstrip()}\n{f'LIMIT {int(limit)} ' if limit is not None else ''}OFFSET {int(offset)}\n"
+    if window(sparql):
+        last = str(offset + int(limit) - 1) if limit is not None else "UNDEF"
+        text = _with_values(sparql, ["?window_first", "?window_last"], [str(int(offset)), last])
+    else:
+        text = f"{sparql.rstrip()}\n{f'LIMIT {int(limit)} ' if limit is not None else ''}OFFSET {int(offset)}\n"
+    _checked.put(text, uses_service(sparql))  # numbers added: no keyword comes in with them
+    return text
 
 
 def total(sparql: str) -> str:
     """How many rows a SELECT answers in all, as one query: the SELECT as a sub-select under a COUNT
-    (its PREFIX lines stay on top)."""
-    text = strip_comments(sparql)
-    at = re.search(r"\bSELECT\b", text, re.IGNORECASE)
+    (its PREFIX lines stay on top); for a windowed query, its total column read from its first row."""
+    column = window(sparql)
+    source = page(sparql, 1, 0) if column else sparql
+    at = re.search(r"\bSELECT\b", strip_comments(source), re.IGNORECASE)
     if at is None:
         raise ParamError("only a SELECT query has pages")
-    return f"{sparql[: at.start()]}SELECT (COUNT(*) AS ?total) WHERE {{ {{ {sparql[at.start():]} }} }}"
+    head = f"SELECT (COALESCE(MAX(?{column}), 0) AS ?total)" if column else "SELECT (COUNT(*) AS ?total)"
+    text = f"{source[: at.start()]}{head} WHERE {{ {{ {source[at.start():]} }} }}"
+    _checked.put(text, uses_service(sparql))
+    return text
 
 
 def strip_comments(text: str) -> str:

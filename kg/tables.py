@@ -294,6 +294,8 @@ class Writer:
         Until the build stamps them, the files answer for nothing."""
         import duckdb
 
+        if self.keep and not self.dropped:  # no report built again or gone: the files stand as they are
+            return
         self._spill()
         (self.folder / STAMP).unlink(missing_ok=True)
         self.rows.mkdir(parents=True, exist_ok=True)

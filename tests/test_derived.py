@@ -8,7 +8,7 @@ import shutil
 from conftest import SEEDS
 
 import kg
-from kg import derived
+from kg import derived, lexicon
 from kg.build import build
 from kg.derived import graph_of, is_derived
 
@@ -143,6 +143,42 @@ def test_summaries_written_a_few_bodies_at_a_time_are_those_written_at_once(tmp_
     monkeypatch.setattr(derived, "REFRESH_BODIES", 2)  # five bodies: three chunks
     chunked = kg.build(SEEDS, out=tmp_path / "chunked")
     assert _derived(chunked) == _derived(at_once) != {}
-    assert len(_derived(at_once)) == 6  # five bodies and the pairs
+    graphs = _derived(at_once)
+    lists = {g for g in graphs if g.startswith(derived.LIST_GRAPHS)}
+    practised = at_once.table("practices")[["mechanism", "modality"]].drop_duplicates()
+    assert len(lists) == len(practised) > 20  # a body list per mechanism and modality
+    assert len(graphs) == 6 + 1 + len(lists)  # five bodies, the pairs, the lists' heads and the lists
     at_once.close()
     chunked.close()
+
+
+SORTED_BY_THE_STORE = """PREFIX npc: <https://w3id.org/npc-kg/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+SELECT ?body ?body_zh ?stages ?evidence_count ?example WHERE {
+  ?x a npc:PracticeSummary ; npc:mechanism <https://w3id.org/npc-kg/mechanism/%s> ; npc:modality <https://w3id.org/npc-kg/modality/%s> ;
+     npc:body ?body ; npc:stageList ?stages ; npc:evidenceCount ?evidence_count ; npc:exampleSentence ?ex .
+  ?ex rdf:value ?quote . ?body skos:prefLabel ?bz .
+  BIND(STR(?bz) AS ?body_zh) BIND(STR(?quote) AS ?example)
+} ORDER BY ?body_zh ?body"""
+
+
+def test_a_page_of_a_mechanisms_bodies_is_read_from_its_list_and_is_a_slice_of_the_whole(tmp_path, monkeypatch):
+    """bodies-by-mechanism reads the build's body lists: the whole answer is every summary sorted by
+    the body's label (as a store sorts them), each page a slice of it, and the total the list's length."""
+    monkeypatch.setattr(derived, "PAGE", 2)  # lists of a few pages on the seeds: pages that span two
+    g = kg.build(SEEDS, out=tmp_path / "out")
+    practised = set(map(tuple, g.table("practices")[["mechanism", "modality"]].drop_duplicates().values))
+    assert ("deputy-liaison-station", "reported") in practised
+    columns = ["body", "body_zh", "stages", "evidence_count", "example"]
+    absent = next(c.id for c in lexicon.concepts("mechanism") if (c.id, "reported") not in practised)  # a list with no body
+    for mechanism, modality in [*sorted(practised), (absent, "reported")]:
+        params = {"mechanism": mechanism, "modality": modality}
+        whole = g.rows("bodies-by-mechanism", **params).rows
+        assert [[r[c] for c in columns] for r in whole] == [list(r) for r in g.rows(SORTED_BY_THE_STORE % (mechanism, modality)).data]
+        assert g.total("bodies-by-mechanism", **params) == len(whole) == (whole[0]["bodies"] if whole else 0)
+        for offset in range(len(whole) + 2):
+            for limit in range(4):
+                assert g.rows("bodies-by-mechanism", limit=limit, offset=offset, **params).rows == whole[offset:offset + limit]
+    assert max(len(g.rows("bodies-by-mechanism", mechanism=m, modality=mo).data) for m, mo in practised) > 2  # pages were spanned
+    g.close()
