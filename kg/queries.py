@@ -123,16 +123,23 @@ class StoredQuery:
 def _with_values(text: str, names: list[str], terms: list[str], name: str = "the query") -> str:
     """``text`` with one VALUES row of these variables in every group that has a WHERE (a sub-select
     does not see its parent's values); one row, so a group that does not use a variable is not
-    changed by it."""
+    changed by it. Where a row was bound before (a page of bound parameters), it takes the new
+    variables too: Oxigraph joins two VALUES blocks after reading the rest of the group (a page of
+    a ranked list took 80 ms instead of 16)."""
     ends = [m.end() for m in _WHERE.finditer(strip_comments(text))]
     if not ends:
         raise ParamError(f"{name}: no WHERE {{ to bind parameters in")
-    block = f"\n  VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}\n"
     out, last = [], 0
     for end in ends:
-        out += [text[last:end], block]
-        last = end
+        before = _BOUND.match(text, end)
+        bound_names, bound_terms = (before.group(1).split(" "), [before.group(2)]) if before else ([], [])
+        out += [text[last:end], f"\n  VALUES ({' '.join([*bound_names, *names])}) {{ ({' '.join([*bound_terms, *terms])}) }}\n"]
+        last = before.end() if before else end
     return "".join(out) + text[last:]
+
+
+# a VALUES row this module wrote: its terms hold no line break (literals escape it), so ") }" and a new line end it
+_BOUND = re.compile(r"\n  VALUES \(([^)\n]*)\) \{ \((.*?)\) \}\n")
 
 
 # What a SERVICE keyword may hide in: strings, IRIs and comments (in this order at each position). A
