@@ -10,8 +10,8 @@ lists come sorted from here, not from an engine.
 Each body's summaries live in a named graph of its own (``id/graph/derived/<body>``), written again
 whenever a build adds or removes a report that names the body. Every summary links the facts it
 sums up (prov:wasDerivedFrom); the ontology documents the classes like any other term. They are
-summed up from the build's tables (kg.tables: the same facts, one row each, answered report by
-report by the stored table queries), not by querying the store: at 3,000 reports the store took
+summed up from the build's tables (kg.tables: the same facts, one row each, read report by report
+from the report's triples as the stored table queries answer them, kg.rows), not by querying the store: at 3,000 reports the store took
 minutes to give every body's facts back, the tables a second.
 """
 

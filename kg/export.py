@@ -34,7 +34,8 @@ def _decimals(nquads: str) -> str:
     return _WHOLE_DECIMAL.sub(rb'"\1.0"\2', nquads.encode("utf-8")).decode("utf-8")
 
 
-SORT_CHUNK = 64 * 2**20  # bytes of lines sorted in memory at once; a larger store is sorted in runs on disk and merged
+SORT_CHUNK = 16 * 2**20  # bytes of lines sorted in memory at once (some 8 times that in Python); more are sorted in runs on disk and merged
+FAN_IN = 64  # runs merged at once
 
 
 def stream_lines(store: OxigraphStore, fmt: str, out: BinaryIO, chunk: int = SORT_CHUNK) -> int:
@@ -61,22 +62,33 @@ def stream_lines(store: OxigraphStore, fmt: str, out: BinaryIO, chunk: int = SOR
                 run.write_bytes(b"".join(sorted(set(_WHOLE_DECIMAL.sub(rb'"\1.0"\2', b"".join(lines)).splitlines(keepends=True)))))
                 runs.append(run)
         dump.unlink()
-        files = [run.open("rb") for run in runs]
-        try:
-            written, last, batch = 0, None, []
-            for line in heapq.merge(*files) if len(files) != 1 else files[0]:
-                if line != last:
-                    batch.append(line)
-                    last = line
-                    if len(batch) >= 10_000:
-                        out.write(b"".join(batch))
-                        written, batch = written + len(batch), []
-            out.write(b"".join(batch))
-            written += len(batch)
-        finally:
-            for f in files:
-                f.close()
-    return written
+        while len(runs) > FAN_IN:  # a national store: merge runs into longer ones first, so that few files are open at once
+            merged = Path(tmp, f"run-{len(runs)}-merged")
+            with merged.open("wb") as f:
+                _merge(runs[:FAN_IN], f)
+            for run in runs[:FAN_IN]:
+                run.unlink()
+            runs = [*runs[FAN_IN:], merged]
+        return _merge(runs, out)
+
+
+def _merge(runs: list[Path], out: BinaryIO) -> int:
+    """Sorted runs merged into ``out``, each line once; the lines written."""
+    files = [run.open("rb") for run in runs]
+    try:
+        written, last, batch = 0, None, []
+        for line in heapq.merge(*files) if len(files) != 1 else files[0]:
+            if line != last:
+                batch.append(line)
+                last = line
+                if len(batch) >= 10_000:
+                    out.write(b"".join(batch))
+                    written, batch = written + len(batch), []
+        out.write(b"".join(batch))
+        return written + len(batch)
+    finally:
+        for f in files:
+            f.close()
 
 
 def export(store: OxigraphStore, fmt: str) -> bytes:

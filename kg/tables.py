@@ -17,12 +17,15 @@ import time
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from kg import lexicon, names, queries
 from kg.stores import OxigraphStore, Store
+
+if TYPE_CHECKING:
+    from kg import rows
 
 TABLES, NAMES, FORMATS = names.TABLES, names.TABLE_NAMES, names.TABLE_FORMATS
 _INTS = ("year", "period_start", "period_end", "start", "end")
@@ -171,7 +174,7 @@ def answer(nt: str) -> dict[str, list[list]]:
 
 
 @cache
-def _ontology_rows_graph() -> Any:
+def _ontology_rows_graph() -> rows.Graph:
     from kg import rows
 
     return rows.Graph(_ontology_nt().decode("utf-8"))

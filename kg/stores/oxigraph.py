@@ -134,6 +134,7 @@ class OxigraphStore:
                 if isinstance(q.object, pyoxigraph.NamedNode)}
 
     def subjects_in(self, graph: str) -> set[str]:
+        """Every IRI a named graph holds as a subject."""
         import pyoxigraph
 
         return {q.subject.value for q in self.store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(graph))
