@@ -381,6 +381,8 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
                 and text_path(out, entry["graph"]).exists()):
             results.append(FileResult(str(f), True, entry["graph"], checksum=entry["checksum"], triples=entry["triples"],
                                       facts=entry["facts"], cached=True, rejected=entry.get("rejected", [])))
+            if progress:
+                progress(results[-1])
         else:
             todo.append(str(f))
 

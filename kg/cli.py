@@ -108,7 +108,11 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
     bar = Progress(len(collect(paths, build=out)), "build")
 
     def progress(r) -> None:
-        if not quiet:
+        if quiet:
+            return
+        if r.cached:
+            bar.skip()
+        else:
             bar.tick(note=("" if r.ok else "FAILED ") + Path(r.path).name)
 
     try:

@@ -11,8 +11,8 @@ Each body's summaries live in a named graph of its own (``id/graph/derived/<body
 whenever a build adds or removes a report that names the body. Every summary links the facts it
 sums up (prov:wasDerivedFrom); the ontology documents the classes like any other term. They are
 summed up from the build's tables (kg.tables: the same facts, one row each, read report by report
-from the report's triples as the stored table queries answer them, kg.rows), not by querying the store: at 3,000 reports the store took
-minutes to give every body's facts back, the tables a second.
+from the report's triples as the stored table queries answer them, kg.rows), not by querying the
+store: at 3,000 reports the store took minutes to give every body's facts back, the tables a second.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from kg import ntriples as nt
 from kg import tables
 from kg.rdf import ID, NPC, T, sentence_iri, unit_iri
 from kg.stores import OxigraphStore, Store
+from kg.stores.oxigraph import BatchLoader
 
 VERSION = "npc-derived/5"  # a build by another version writes every body's summaries again (5: the body lists)
 GRAPHS = str(ID["graph/derived/"])  # + the body's local name
@@ -217,7 +218,7 @@ def body_lists(practices: pd.DataFrame) -> tuple[str, dict[str, str]]:
     return "".join(line + "\n" for line in heads), graphs
 
 
-def _write_lists(loader: Any, store: OxigraphStore, folder: Path, written: dict[str, str]) -> None:
+def _write_lists(loader: BatchLoader, store: OxigraphStore, folder: Path, written: dict[str, str]) -> None:
     """The body lists that differ from what ``written`` (list graph → digest, kept by the build) says
     the store holds; lists gone are taken out, and the heads are written again with any change."""
     heads, graphs = body_lists(tables.read(folder, "practices", columns=["body", "body_zh", "mechanism", "modality"]))

@@ -13,6 +13,7 @@ class Progress:
 
     def __init__(self, total: int, label: str, stream: TextIO | None = None) -> None:
         self.total, self.label, self.done = total, label, 0
+        self.skipped = 0  # items that cost nothing (unchanged files): they count as done, not in the rate
         self.stream = stream or sys.stderr
         self.started = time.monotonic()
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
@@ -20,9 +21,19 @@ class Progress:
 
     def line(self) -> str:
         elapsed = max(time.monotonic() - self.started, 1e-9)
-        rate = self.done / elapsed
+        rate = (self.done - self.skipped) / elapsed
         eta = (self.total - self.done) / rate if rate else 0.0
         return f"{self.label} {self.done}/{self.total} {rate:.1f}/s ETA {eta:.0f}s"
+
+    def skip(self, n: int = 1) -> None:
+        """Items done at no cost: 2,999 unchanged files must not make the one being built look slow
+        (the rate and ETA are of the items worked on), and a line is printed only at the end."""
+        self.done += n
+        self.skipped += n
+        self.started = time.monotonic()  # the rate counts from the first item worked on
+        if self.done >= self.total:
+            self.stream.write(self.line() + "\n")
+            self.stream.flush()
 
     def tick(self, n: int = 1, note: str = "") -> None:
         self.done += n

@@ -18,7 +18,7 @@ site_pkgs=$("$work/venv/bin/python" -c "import kg, pathlib; print(pathlib.Path(k
 for f in LICENSE CITATION.cff; do
   ls "$work"/venv/lib/python*/site-packages/npc_kg-*.dist-info/licenses/$f >/dev/null || { echo "the wheel lacks $f"; exit 1; }
 done
-for f in resources/ontology/cube.ttl resources/ontology/context.jsonld resources/shapes/npc.ttl names.py errors.py virtuoso.py; do
+for f in resources/ontology/cube.ttl resources/ontology/context.jsonld resources/shapes/npc.ttl names.py errors.py virtuoso.py rows.py; do
   [ -e "$site_pkgs/$f" ] || { echo "the wheel lacks kg/$f"; exit 1; }
 done
 "$kg" build --out b -q                      # no path: the seeds inside the package

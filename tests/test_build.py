@@ -144,3 +144,24 @@ def test_a_build_describes_its_dataset_with_void_and_dcat(built, tmp_path, monke
         assert g.store.query(q).rows[0]["when"] == "2026-01-01T00:00:00Z"
     finally:
         g.close()
+
+
+def test_progress_is_told_of_every_file_and_unchanged_ones_do_not_make_the_rate(tmp_path):
+    """``progress`` is called once per file, cached or built; the command line's bar counts the unchanged
+    ones as done without letting them into the rate (2,999 unchanged files once made one edit show an
+    ETA of hours)."""
+    import io
+
+    from kg.progress import Progress
+
+    build([SEEDS], tmp_path / "out")
+    seen = []
+    build([SEEDS], tmp_path / "out", progress=seen.append)
+    assert len(seen) == 5 and all(r.cached for r in seen)
+    out = io.StringIO()
+    bar = Progress(100, "build", stream=out)
+    bar.skip(98)
+    bar.tick(note="a.txt")
+    label, done, rate, _, eta, note = out.getvalue().split()  # build 99/100 123.4/s ETA 0s a.txt
+    assert (label, done, note) == ("build", "99/100", "a.txt") and float(rate.removesuffix("/s")) > 1
+    assert int(eta.removesuffix("s")) < 5  # one file to go, at the rate of the one built
