@@ -109,20 +109,15 @@ def _str(t: Term | None) -> str | None:
     return None if t is None else t.str()
 
 
-def _after(t: Term | None, sep: str) -> str | None:
-    """SPARQL's STRAFTER(STR(?t), sep): "" when sep is not in it."""
+def _after(t: Term | str | None, sep: str) -> str | None:
+    """SPARQL's STRAFTER(STR(?t), sep) of a term or an IRI's text: "" when sep is not in it."""
     if t is None:
         return None
-    s = t.str()
-    return s.partition(sep)[2]
+    return (t.str() if isinstance(t, Term) else t).partition(sep)[2]
 
 
 def _value(t: Term | None) -> Any:
     return None if t is None else t.value()
-
-
-def _iri(t: Term) -> str:
-    return t[1:-1]
 
 
 def _labels(g: Graph, s: str, lang: str | None = None) -> list[Term]:
@@ -134,9 +129,9 @@ def _within(g: Graph, place: str) -> list[str]:
     seen, todo = [place], [place]
     while todo:
         for up in g.objects(todo.pop(), SCHEMA + "containedInPlace"):
-            if up.is_iri and _iri(up) not in seen:
-                seen.append(_iri(up))
-                todo.append(_iri(up))
+            if up.is_iri and up.str() not in seen:
+                seen.append(up.str())
+                todo.append(up.str())
     return seen
 
 
@@ -150,7 +145,7 @@ def _places(g: Graph, body: str, code: bool = False) -> list[dict]:
     for pl in g.objects(body, DCT + "spatial"):
         if not pl.is_iri:
             continue
-        p = _iri(pl)
+        p = pl.str()
         for pz, notation, lv in product(_labels(g, p), g.objects(p, SKOS + "notation") if code else [None], g.objects(p, NPC + "level")):
             for prov, pref in product(_at_level(g, p, PROVINCE), _at_level(g, p, PREFECTURE)):
                 out.append({"place": _str(pz), "place_code": _str(notation), "level": _after(lv, "/level/"),
@@ -162,11 +157,11 @@ def _sentence(g: Graph, s: Term, checksum: bool = False) -> list[dict]:
     """A sentence's quote, offsets and report (whose checksum the counts require)."""
     if not s.is_iri:
         return []
-    si = _iri(s)
+    si = s.str()
     return [{"report": _after(r, "/report/"), "quote": q.str(), "start": start.value(), "end": end.value()}
             for q, start, end, r in product(g.objects(si, RDF + "value"), g.objects(si, OA + "start"), g.objects(si, OA + "end"),
                                             g.objects(si, DCT + "isPartOf"))
-            if r.is_iri and (not checksum or g.objects(_iri(r), NPC + "checksum"))]
+            if r.is_iri and (not checksum or g.objects(r.str(), NPC + "checksum"))]
 
 
 def _period(g: Graph, fact: str) -> list[tuple[Term | None, Term | None]]:
@@ -175,11 +170,7 @@ def _period(g: Graph, fact: str) -> list[tuple[Term | None, Term | None]]:
 
 
 def _body(g: Graph, b: Term) -> list[dict]:
-    return [{"body": _after(b, "/body/"), "body_zh": _str(bz)} for bz in _opt(_labels(g, _iri(b)))]
-
-
-def _id(fact: str) -> str:
-    return fact.partition("/id/")[2]
+    return [{"body": _after(b, "/body/"), "body_zh": _str(bz)} for bz in _opt(_labels(g, b.str()))]
 
 
 def counts(g: Graph) -> Iterator[dict]:
@@ -190,10 +181,10 @@ def counts(g: Graph) -> Iterator[dict]:
             if not (b.is_iri and u.is_iri):
                 continue
             for unit, sent, year, (ps, pe), m, low, high, body, place in product(
-                    _labels(g, _iri(u), "zh"), _sentence(g, s, checksum=True), _opt(o(DIM + "refPeriod")), _period(g, c),
+                    _labels(g, u.str(), "zh"), _sentence(g, s, checksum=True), _opt(o(DIM + "refPeriod")), _period(g, c),
                     _opt(o(NPC + "measure")), _opt(o(NPC + "lowerBound")), _opt(o(NPC + "upperBound")), _body(g, b),
-                    _places(g, _iri(b))):
-                yield {"id": _id(c), **body, **place, "year": _value(year), "period_start": _str(ps), "period_end": _str(pe),
+                    _places(g, b.str())):
+                yield {"id": _after(c, "/id/"), **body, **place, "year": _value(year), "period_start": _str(ps), "period_end": _str(pe),
                        "measure": _after(m, "/measure/"), "measure_zh": mp.str(), "value": value.value(), "unit": unit.str(),
                        "bound": bound.value(), "low": _value(low), "high": _value(high), "modality": _after(mo, "/modality/"), **sent}
 
@@ -208,8 +199,8 @@ def practices(g: Graph) -> Iterator[dict]:
                                                                      _period(g, p))):
             if not (b.is_iri and m.is_iri):
                 continue
-            for mz, sent, body, place in product(_labels(g, _iri(m), "zh"), _sentence(g, s), _body(g, b), _places(g, _iri(b))):
-                yield {"id": _id(p), **body, **place, "year": _value(year), "period_start": _str(ps), "period_end": _str(pe),
+            for mz, sent, body, place in product(_labels(g, m.str(), "zh"), _sentence(g, s), _body(g, b), _places(g, b.str())):
+                yield {"id": _after(p, "/id/"), **body, **place, "year": _value(year), "period_start": _str(ps), "period_end": _str(pe),
                        "mechanism": _after(m, "/mechanism/"), "mechanism_zh": mz.str(), "stage": _after(st, "/stage/"),
                        "scope": scope, "modality": _after(mo, "/modality/"), **sent}
 
@@ -220,9 +211,9 @@ def laws(g: Graph) -> Iterator[dict]:
         for law, b, mo, s in product(o(NPC + "law"), o(NPC + "body"), o(NPC + "modality"), o(NPC + "sentence")):
             if not (law.is_iri and b.is_iri):
                 continue
-            for t, sent, at, year, body in product(g.objects(_iri(law), DCT + "title"), _sentence(g, s), _opt(o(NPC + "activityType")),
+            for t, sent, at, year, body in product(g.objects(law.str(), DCT + "title"), _sentence(g, s), _opt(o(NPC + "activityType")),
                                                    _opt(o(NPC + "year")), _body(g, b)):
-                yield {"id": _id(a), **body, "year": _value(year), "law": t.str(), "action": _after(at, "/activity/"),
+                yield {"id": _after(a, "/id/"), **body, "year": _value(year), "law": t.str(), "action": _after(at, "/activity/"),
                        "modality": _after(mo, "/modality/"), **sent}
 
 
@@ -230,7 +221,7 @@ def bodies(g: Graph) -> Iterator[dict]:
     for s in list(g.index):
         for b in g.objects(s, NPC + "reportingBody"):
             if b.is_iri:
-                for body, place in product(_body(g, b), _places(g, _iri(b), code=True)):
+                for body, place in product(_body(g, b), _places(g, b.str(), code=True)):
                     yield {**body, **place}
 
 
@@ -243,7 +234,7 @@ def reports(g: Graph) -> Iterator[dict]:
             if not b.is_iri:
                 continue
             for d, body in product(_opt(o(DCT + "date")), _body(g, b)):
-                yield {"report": _after(Term(f"<{r}>"), "/report/"), **body, "title": t.str(), "years": years, "date": _str(d),
+                yield {"report": _after(r, "/report/"), **body, "title": t.str(), "years": years, "date": _str(d),
                        "genre": _after(genre, "/genre/"), "source": source.value(), "checksum": checksum.value()}
 
 
