@@ -30,8 +30,8 @@ CONTEXT = ONTOLOGY / "context.jsonld"
 _WHOLE_DECIMAL = re.compile(rb'(?<= )"(-?\d+)"(\^\^<http://www\.w3\.org/2001/XMLSchema#decimal>)')
 
 
-def _decimals(nquads: str) -> str:
-    return _WHOLE_DECIMAL.sub(rb'"\1.0"\2', nquads.encode("utf-8")).decode("utf-8")
+def _decimals(nquads: bytes) -> bytes:
+    return _WHOLE_DECIMAL.sub(rb'"\1.0"\2', nquads)
 
 
 SORT_CHUNK = 16 * 2**20  # bytes of lines sorted in memory at once (some 8 times that in Python); more are sorted in runs on disk and merged
@@ -59,7 +59,7 @@ def stream_lines(store: OxigraphStore, fmt: str, out: BinaryIO, chunk: int = SOR
         with dump.open("rb") as f:
             while lines := f.readlines(chunk):
                 run = Path(tmp, f"run-{len(runs)}")
-                run.write_bytes(b"".join(sorted(set(_WHOLE_DECIMAL.sub(rb'"\1.0"\2', b"".join(lines)).splitlines(keepends=True)))))
+                run.write_bytes(b"".join(sorted(set(_decimals(b"".join(lines)).splitlines(keepends=True)))))
                 runs.append(run)
         dump.unlink()
         while len(runs) > FAN_IN:  # a national store: merge runs into longer ones first, so that few files are open at once
@@ -115,7 +115,7 @@ def _graphs(store: OxigraphStore) -> Iterator[Graph]:
     """Each named graph in IRI order as an rdflib graph (only one is held at a time)."""
     for iri in store.graphs():
         g = bind_prefixes(Graph(identifier=URIRef(iri)))
-        g.parse(data=_decimals(store.dump_graph(iri).decode("utf-8")), format="nt")
+        g.parse(data=_decimals(store.dump_graph(iri)).decode("utf-8"), format="nt")
         if len(g):
             yield g
 

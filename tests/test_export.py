@@ -53,8 +53,8 @@ def test_streamed_exports_sorted_in_runs_on_disk_equal_the_sort_in_memory(built,
 
     out = io.BytesIO()
     n = stream_lines(built.store, fmt, out, chunk=997)
-    at_once = sorted({_decimals(f"{q.triple if fmt == 'nt' else q} .\n") for q in built.store.store})
-    assert out.getvalue() == "".join(at_once).encode("utf-8") and n == len(at_once) > 997 * 5
+    at_once = sorted({_decimals(f"{q.triple if fmt == 'nt' else q} .\n".encode()) for q in built.store.store})
+    assert out.getvalue() == b"".join(at_once) and n == len(at_once) > 997 * 5
 
 
 def test_json_ld_reads_as_plain_json(built):
