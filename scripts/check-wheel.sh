@@ -23,10 +23,12 @@ for f in resources/ontology/cube.ttl resources/ontology/context.jsonld resources
 done
 "$kg" build --out b -q                      # no path: the seeds inside the package
 "$kg" validate --store b
-"$kg" queries | grep -q piloted-livelihood-voting
+# answers go to files before grep -q reads them: grep stops at its first match, and under pipefail the
+# writer it leaves behind (a broken pipe) would fail this script at random
+"$kg" queries > queries.txt && grep -q piloted-livelihood-voting queries.txt
 bodies=$("$kg" query piloted-livelihood-voting --store b -f csv | tail -n +2 | cut -d, -f2 | sort -u | wc -l)
 [ "$bodies" -eq 2 ] || { echo "piloted-livelihood-voting named $bodies bodies, not 2"; exit 1; }
-"$kg" ask "哪些人大常委会试点了民生实事项目票决制？" --store b | grep -q "^-> piloted-livelihood-voting"
+"$kg" ask "哪些人大常委会试点了民生实事项目票决制？" --store b > ask.txt && grep -q "^-> piloted-livelihood-voting" ask.txt
 "$kg" query counts --store b -f json | "$work/venv/bin/python" -c "import json, sys; assert json.load(sys.stdin)['results']['bindings']"
 "$kg" export -f jsonld -o graph.jsonld --store b
 "$kg" network --kind bipartite -o net.gexf --store b >/dev/null
