@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from rdflib import Graph
 
-from kg import dataset, derived, lexicon, tables
+from kg import dataset, derived, lexicon, rows, tables
 from kg.extract import VERSION, extract
 from kg.rdf import (
     DATASET_GRAPH,
@@ -238,8 +238,11 @@ def process(path: str, options: Options = Options()) -> Processed:
             x = extract(report)
             nt = report_nt(x)
             res = FileResult(path, True, graph_iri(report), report.checksum, 0, len(x.facts))
+            parsed = rows.Graph(nt, read=None)  # one reading for the check and the rows
             if options.check:
-                v, notes, nt = keep_conforming_nt(nt, report_iri(report))
+                v, notes, kept = keep_conforming_nt(nt, report_iri(report), parsed)
+                if kept is not nt:
+                    nt, parsed = kept, rows.Graph(kept, read=None)
                 res.rejected = [{"source": shown(Path(path).name), **asdict(n)} for n in notes]
                 res.facts -= len({n.fact for n in notes if n.severity == "Violation"})
                 if v.violated:
@@ -247,7 +250,7 @@ def process(path: str, options: Options = Options()) -> Processed:
                     res.violations = [str(x) for x in v.violations]
                     return Processed(res)
             res.triples = nt.count("\n")  # one triple a line
-            return Processed(res, nt, tables.answer(nt), report.text)
+            return Processed(res, nt, tables.answer(parsed), report.text)
     except ReadError as e:
         return Processed(FileResult(path, False, error=e.reason, line=e.line))
     except FileTimeout as e:

@@ -62,17 +62,23 @@ def _literal(term: str) -> tuple[str, str, str | None]:
     return lexical, (m[2] or "").lower(), m[3]
 
 
+_TABLES: frozenset[str] = frozenset()  # Graph's default: the predicates the table queries read
+
+
 class Graph:
     """Subject → predicate → objects, each triple once; subjects by rdf:type. A pattern matches in
     the graph or in ``base`` (the ontology), as in a store's union of both."""
 
-    def __init__(self, text: str, base: Graph | None = None) -> None:
+    def __init__(self, text: str, base: Graph | None = None, read: frozenset[str] | None = _TABLES) -> None:
+        """``read``: the predicates to keep (as ``<iri>``), by default those the table queries read;
+        None keeps every triple."""
         self.index: dict[str, dict[str, list[Term]]] = {}
         self.typed: dict[str, list[str]] = defaultdict(list)
         self.base = base
+        keep = _READ if read is _TABLES else read
         for line in text.split("\n"):  # not splitlines(): a form feed or U+2028 inside a literal is no line end
             parts = line.split(" ", 2)  # an IRI holds no space; the object runs to the final " ."
-            if len(parts) < 3 or parts[1] not in _READ or not line.endswith(" ."):
+            if len(parts) < 3 or (keep is not None and parts[1] not in keep) or not line.endswith(" ."):
                 continue
             s, p, o = parts[0][1:-1], parts[1][1:-1], parts[2][:-2]
             objects = self.index.setdefault(s, {}).setdefault(p, [])
@@ -81,10 +87,19 @@ class Graph:
                 if p == TYPE:
                     self.typed[o[1:-1]].append(s)
 
+    def over(self, base: Graph | None) -> Graph:
+        """The same triples over another base (one parse serves the SHACL check and the rows)."""
+        view = object.__new__(Graph)
+        view.index, view.typed, view.base = self.index, self.typed, base
+        return view
+
     def objects(self, s: str, p: str) -> list[Term]:
         own = self.index.get(s)
         found = own.get(p, _NONE) if own else _NONE
-        return found + self.base.objects(s, p) if self.base is not None else found
+        if self.base is None:
+            return found
+        more = self.base.objects(s, p)
+        return found + more if more else found
 
     def of_type(self, cls: str) -> list[str]:
         return self.typed.get(cls, [])
@@ -242,10 +257,11 @@ TABLES = {"counts": (counts, True), "practices": (practices, False), "bodies": (
           "reports": (reports, False)}  # each table's rows, and whether its query is SELECT DISTINCT
 
 
-def answer(text: str, base: Graph, columns: dict[str, list[str]]) -> dict[str, list[list]]:
-    """Each table's rows for one report graph (with ``base``, the ontology, beside it), as lists in
-    the order of ``columns`` (its query's variables); tables with no row are left out."""
-    g = Graph(text, base)
+def answer(report: str | Graph, base: Graph, columns: dict[str, list[str]]) -> dict[str, list[list]]:
+    """Each table's rows for one report graph (N-Triples, or read already; with ``base``, the
+    ontology, beside it), as lists in the order of ``columns`` (its query's variables); tables with
+    no row are left out."""
+    g = Graph(report, base) if isinstance(report, str) else report.over(base)
     out = {}
     for name, (rows, distinct) in TABLES.items():
         found: Iterable[tuple] = (tuple(r[c] for c in columns[name]) for r in rows(g))

@@ -165,9 +165,10 @@ _scratch: OxigraphStore | None = None  # in memory, per process: the ontology st
 _scratch_uses = 0
 
 
-def answer(nt: str) -> dict[str, list[list]]:
-    """One report's rows of every table (a list per row), from its N-Triples with the entities it
-    names: the build's workers answer them (kg.rows), so that no whole-corpus query is needed."""
+def answer(nt: str | rows.Graph) -> dict[str, list[list]]:
+    """One report's rows of every table (a list per row), from its N-Triples (or their
+    ``kg.rows.Graph``) with the entities it names: the build's workers answer them (kg.rows), so
+    that no whole-corpus query is needed."""
     from kg import rows
 
     return rows.answer(nt, _ontology_rows_graph(), {t: _shape(t)[0] for t in TABLES})

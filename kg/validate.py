@@ -15,7 +15,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
-from kg import lexicon, names
+from kg import lexicon, names, rows
 from kg.paths import SHAPES
 
 ENGINES = names.SHACL_ENGINES
@@ -60,9 +60,32 @@ def _memberships_nt() -> str:
     return lent.serialize(format="nt")
 
 
-def validate_nt(text: str) -> ValidationReport:
-    """Validate one graph given as N-Triples (the build's report graphs) with the native engine."""
+@cache
+def _core_shapes():
+    """The shapes compiled for kg.shacl, or None when they use what it does not implement."""
+    from kg import shacl
+
+    return shacl.compile_shapes(shapes_graph(), [t for t in _memberships() if t[1] == RDFS.subClassOf], _shape_name)
+
+
+@cache
+def _core_base():
+    from kg import shacl
+
+    return shacl.memberships_graph(_memberships())
+
+
+def validate_nt(text: str, engine: str = "core", parsed: rows.Graph | None = None) -> ValidationReport:
+    """Validate one graph given as N-Triples (the build's report graphs): with kg.shacl by default,
+    else (or when the shapes need more than kg.shacl implements) with the native engine.
+    ``parsed``: the text read already into a ``kg.rows.Graph`` of every triple."""
     import pyoxigraph
+
+    shapes = _core_shapes() if engine == "core" else None
+    if shapes is not None:
+        g = parsed.over(_core_base()) if parsed is not None else rows.Graph(text, _core_base(), read=None)
+        results = shapes.validate(g)
+        return ValidationReport(sorted((Violation(*r) for r in results), key=lambda v: (v.focus, v.path or "", v.message)))
 
     data = pyoxigraph.Store()
     data.bulk_load((text + _memberships_nt()).encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
@@ -141,8 +164,8 @@ def validate(data: Graph, engine: str = DEFAULT_ENGINE) -> ValidationReport:
     """Validate one graph; the result lists every violation, sorted, with its focus node and message.
     ``data`` is left as it was."""
     check_engine(engine)
-    if engine == "native":
-        return validate_nt(data.serialize(format="nt"))
+    if engine in ("native", "core"):
+        return validate_nt(data.serialize(format="nt"), engine)
     if engine == "pyshacl" and not data.store.context_aware:  # pyshacl wraps it in a ConjunctiveGraph
         copy = Graph()
         copy += data
@@ -236,10 +259,11 @@ def _drop(g: Graph, fact: URIRef) -> None:
         g.remove((sent, None, None))
 
 
-def keep_conforming_nt(text: str, report: str) -> tuple[ValidationReport, list[Rejected], str]:
-    """``keep_conforming`` for a report graph as N-Triples; the text comes back as it was when every
-    fact conforms (nearly always), else without the facts taken out."""
-    result = validate_nt(text)
+def keep_conforming_nt(text: str, report: str, parsed: rows.Graph | None = None) -> tuple[ValidationReport, list[Rejected], str]:
+    """``keep_conforming`` for a report graph as N-Triples (``parsed``: read already, as for
+    ``validate_nt``); the text comes back as it was when every fact conforms (nearly always), else
+    without the facts taken out."""
+    result = validate_nt(text, parsed=parsed)
     if result.conforms:
         return result, [], text
     from rdflib.plugins.stores.memory import SimpleMemory
