@@ -49,7 +49,11 @@ class BatchLoader:
     def _append(self, iri: str, nt: str) -> None:
         """The triples as quads of the graph: its name before each line's final dot (N-Triples keeps
         a line break inside a literal escaped, so every line end is a triple's end)."""
-        quads, n = _LINE_END.subn(f" <{iri}> .", nt)
+        n = nt.count("\n")
+        if n and nt.endswith(" .\n") and nt.count(" .\n") == n:  # every line ends as kg writes it: a plain replace, 10x faster
+            quads = nt.replace(" .\n", f" <{iri}> .\n")
+        else:
+            quads, n = _LINE_END.subn(f" <{iri}> .", nt)
         self._parts.append(quads + "\n")
         self._quads += n
         if self._quads >= self.batch_quads:
