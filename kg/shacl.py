@@ -155,10 +155,6 @@ class Shapes:
         return out
 
 
-def _iri(t: Term) -> str | None:
-    return t[1:-1] if t.is_iri else None
-
-
 def _focus(v: Term) -> str:
     """A value node as a focus node: an IRI's text, or the term itself (nothing has it as subject)."""
     return v[1:-1] if v.is_iri else v
@@ -225,12 +221,10 @@ class _Compiler:
         return self._each(ok)
 
     def _pattern(self, o: Literal, node: Any) -> Check:
-        if self.g.value(node, SH.flags) is not None:
-            raise Unsupported(f"sh:flags in {node}")
         rx = re.compile(str(o))
         return self._each(lambda v: not v.startswith("_:") and rx.search(v.str()) is not None)
 
-    def _flags(self, o: Literal, node: Any) -> Check:
+    def _flags(self, o: Literal, node: Any) -> Check:  # a regular expression's flags: SPARQL's, not Python's
         raise Unsupported(f"sh:flags in {node}")
 
     def _hasValue(self, o: Any, node: Any) -> Check:
