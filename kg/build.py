@@ -443,9 +443,9 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
                     cache["_lists"])
     if removed or unfinished:  # after the summaries: a body no report names any more has none left
         _drop_unused_entities(store, store.subjects_in(ENTITIES_GRAPH) if unfinished else named)
-    if new_lexicon or ONTOLOGY_GRAPH not in store.graphs():  # its canonical form takes a second to make
+    if new_lexicon or not store.has_graph(ONTOLOGY_GRAPH):  # its canonical form takes a second to make
         store.replace_graph(ONTOLOGY_GRAPH, _ontology())
-    if todo or removed or DATASET_GRAPH not in store.graphs():  # counting the store's triples takes seconds at scale
+    if todo or removed or not store.has_graph(DATASET_GRAPH):  # counting the store's triples takes seconds at scale
         store.remove_graph(DATASET_GRAPH)
         store.replace_graph(DATASET_GRAPH, dataset.describe(store, [report_of(f.graph) for f in results if f.ok and f.graph]))
     if loader.loaded >= COMPACT_AFTER_QUADS:

@@ -127,7 +127,9 @@ def build(paths: Annotated[list[Path] | None, typer.Argument(help="report files 
 @app.command()
 def validate(store: StoreOpt = Path("build"),
              files: Annotated[list[Path] | None, typer.Argument(help="Turtle/TriG files instead of the store")] = None,
-             engine: Annotated[Engine, typer.Option(help="SHACL engine: native, turbo (pyshacl-turbo), pyshacl (reference) or core (kg.shacl, the build's check)")] = Engine.native) -> None:
+             engine: Annotated[Engine, typer.Option(
+                 help="SHACL engine: native, turbo (pyshacl-turbo), pyshacl (reference) or core (kg.shacl, the build's check)")] = Engine.native,
+             ) -> None:
     """SHACL-validate the built graphs (or RDF files). Conforms only with no result of any severity, as
     SHACL defines it; exit 1 when a result has severity Violation, 0 when there are only warnings."""
     engine = engine.value

@@ -238,6 +238,12 @@ class OxigraphStore:
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs())
 
+    def has_graph(self, iri: str) -> bool:
+        """Whether the named graph is there, without listing every graph (tens of thousands at scale)."""
+        import pyoxigraph
+
+        return self.store.contains_named_graph(pyoxigraph.NamedNode(iri))
+
     triple_count = count_triples
 
     def dump(self, fmt: str) -> bytes:
