@@ -62,23 +62,28 @@ def _literal(term: str) -> tuple[str, str, str | None]:
     return lexical, (m[2] or "").lower(), m[3]
 
 
-_TABLES: frozenset[str] = frozenset()  # Graph's default: the predicates the table queries read
+_READ = {f"<{p}>" for p in (  # the predicates the table queries read; the evidence selectors are most of a report's lines
+    TYPE, LABEL, RDF + "value", SKOS + "notation", DCT + "spatial", DCT + "isPartOf", DCT + "title", DCT + "date",
+    OA + "start", OA + "end", SCHEMA + "containedInPlace", MEASURE + "obsValue", ATTR + "unitMeasure",
+    DIM + "refPeriod", *(NPC + n for n in (
+        "body", "measurePhrase", "bound", "modality", "sentence", "checksum", "periodStart", "periodEnd", "measure",
+        "lowerBound", "upperBound", "level", "mechanism", "stage", "year", "scope", "law", "activityType", "reportingBody",
+        "yearCovered", "genre", "sourceFile")))}
 
 
 class Graph:
     """Subject → predicate → objects, each triple once; subjects by rdf:type. A pattern matches in
     the graph or in ``base`` (the ontology), as in a store's union of both."""
 
-    def __init__(self, text: str, base: Graph | None = None, read: frozenset[str] | None = _TABLES) -> None:
+    def __init__(self, text: str, base: Graph | None = None, read: set[str] | None = _READ) -> None:
         """``read``: the predicates to keep (as ``<iri>``), by default those the table queries read;
         None keeps every triple."""
         self.index: dict[str, dict[str, list[Term]]] = {}
         self.typed: dict[str, list[str]] = defaultdict(list)
         self.base = base
-        keep = _READ if read is _TABLES else read
         for line in text.split("\n"):  # not splitlines(): a form feed or U+2028 inside a literal is no line end
             parts = line.split(" ", 2)  # an IRI holds no space; the object runs to the final " ."
-            if len(parts) < 3 or (keep is not None and parts[1] not in keep) or not line.endswith(" ."):
+            if len(parts) < 3 or (read is not None and parts[1] not in read) or not line.endswith(" ."):
                 continue
             s, p, o = parts[0][1:-1], parts[1][1:-1], parts[2][:-2]
             objects = self.index.setdefault(s, {}).setdefault(p, [])
@@ -106,15 +111,6 @@ class Graph:
 
 
 _NONE: list[Term] = []
-_READ = {f"<{p}>" for p in (  # the predicates the table queries read; the evidence selectors are most of a report's lines
-    TYPE, LABEL, RDF + "value", SKOS + "notation", DCT + "spatial", DCT + "isPartOf", DCT + "title", DCT + "date",
-    OA + "start", OA + "end", SCHEMA + "containedInPlace", MEASURE + "obsValue", ATTR + "unitMeasure",
-    DIM + "refPeriod", *(NPC + n for n in (
-        "body", "measurePhrase", "bound", "modality", "sentence", "checksum", "periodStart", "periodEnd", "measure",
-        "lowerBound", "upperBound", "level", "mechanism", "stage", "year", "scope", "law", "activityType", "reportingBody",
-        "yearCovered", "genre", "sourceFile")))}
-
-
 def _opt(values: list) -> list:
     """An OPTIONAL's matches, or one unbound."""
     return values or [None]
