@@ -50,7 +50,7 @@ class BatchLoader:
         """The triples as quads of the graph: its name before each line's final dot (N-Triples keeps
         a line break inside a literal escaped, so every line end is a triple's end)."""
         n = nt.count("\n")
-        if n and nt.endswith(" .\n") and nt.count(" .\n") == n:  # every line ends as kg writes it: a plain replace, 10x faster
+        if n and nt.endswith(" .\n") and nt.count(" .\n") == n:  # every line ends as kg writes it: a plain replace, 5x faster
             quads = nt.replace(" .\n", f" <{iri}> .\n")
         else:
             quads, n = _LINE_END.subn(f" <{iri}> .", nt)
