@@ -85,12 +85,12 @@ class Graph:
             parts = line.split(" ", 2)  # an IRI holds no space; the object runs to the final " ."
             if len(parts) < 3 or (read is not None and parts[1] not in read) or not line.endswith(" ."):
                 continue
-            s, p, o = parts[0][1:-1], parts[1][1:-1], parts[2][:-2]
+            s, p, o = parts[0][1:-1] if parts[0].startswith("<") else parts[0], parts[1][1:-1], parts[2][:-2]
             objects = self.index.setdefault(s, {}).setdefault(p, [])
             if o not in objects:
                 objects.append(Term(o))
                 if p == TYPE:
-                    self.typed[o[1:-1]].append(s)
+                    self.typed[o[1:-1]].append(s)  # a blank node is known by its label, _:b0
 
     def over(self, base: Graph | None) -> Graph:
         """The same triples over another base (one parse serves the SHACL check and the rows)."""

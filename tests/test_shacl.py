@@ -83,6 +83,16 @@ def test_a_literal_focus_is_named_by_its_lexical_form():
     assert got == [("1.5", "not a concept of the unit scheme")]
 
 
+def test_a_blank_node_is_a_focus_node_too():
+    npc = "https://w3id.org/npc-kg/ontology#"
+    text = (f"_:p <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{npc}Place> .\n"
+            f'_:p <http://www.w3.org/2004/02/skos/core#notation> "x" .\n')
+    ours = sorted((v.path or "", v.message) for v in validate_nt(text, "core").violations)
+    assert ours == sorted((v.path or "", v.message) for v in validate_nt(text, "native").violations)
+    assert sorted(m for _, m in ours) == ["a place has one division code of 2 to 12 digits", "a place has one label",
+                                          "a place has one level from the level scheme"]
+
+
 def test_every_shape_that_reports_has_a_message():
     """Without one, each engine words its own (pySHACL and its Rust port differ), and a reader of
     build/rejected.jsonl gets an engine's phrasing instead of the rule."""
