@@ -357,6 +357,7 @@ def _writer_lock(out: Path) -> Iterator[None]:
 def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
            progress: Callable[[FileResult], None] | None) -> BuildResult:
     tabled = tables.Writer(out / "store")
+    as_left = tables.fresh(out / "store")  # no write since the last build: the sizes it kept still hold
     store = OxigraphStore(out / "store")
     texts = out / TEXTS
     texts.mkdir(exist_ok=True)
@@ -445,9 +446,10 @@ def _build(paths: list[str | Path], out: Path, jobs: int, options: Options,
         _drop_unused_entities(store, store.subjects_in(ENTITIES_GRAPH) if unfinished else named)
     if new_lexicon or not store.has_graph(ONTOLOGY_GRAPH):  # its canonical form takes a second to make
         store.replace_graph(ONTOLOGY_GRAPH, _ontology())
-    if todo or removed or not store.has_graph(DATASET_GRAPH):  # counting the store's triples takes seconds at scale
-        store.remove_graph(DATASET_GRAPH)
-        store.replace_graph(DATASET_GRAPH, dataset.describe(store, [report_of(f.graph) for f in results if f.ok and f.graph]))
+    if store.written or not store.has_graph(DATASET_GRAPH):
+        sizes = dataset.graph_sizes(store, cache.get("_sizes") if as_left and not unfinished else None, store.written)
+        store.replace_graph(DATASET_GRAPH, dataset.describe(sizes, [report_of(f.graph) for f in results if f.ok and f.graph]))
+        cache["_sizes"] = sizes
     if loader.loaded >= COMPACT_AFTER_QUADS:
         store.optimize()
     store.close()

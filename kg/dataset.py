@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 
 from kg import __version__, lexicon
 from kg import ntriples as nt
@@ -29,14 +30,27 @@ def built_at() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
-def describe(store: OxigraphStore, reports: list[str], when: str | None = None) -> str:
-    """The description as N-Triples: ``reports`` are the report IRIs the store holds (its sources);
-    the triples and graphs are counted in the store as it is (without this graph: remove it first)."""
+def graph_sizes(store: OxigraphStore, known: dict[str, int] | None = None, changed: Iterable[str] = ()) -> dict[str, int]:
+    """The triples of each named graph but this description's, counted by the store: those a build
+    kept (``known``, from when the store was last as it is now but for the ``changed`` graphs) with the
+    changed ones counted again, or every graph when nothing is known. Counting the whole store took
+    1.1 s at 3,000 reports, and one edited report changes a handful of graphs."""
+    sizes = dict(known) if known is not None else {}
+    for iri in store.graphs() if known is None else set(changed):
+        n = store.graph_size(iri) if iri != DATASET_GRAPH else 0
+        if n:
+            sizes[iri] = n
+        else:
+            sizes.pop(iri, None)
+    return sizes
+
+
+def describe(sizes: dict[str, int], reports: list[str], when: str | None = None) -> str:
+    """The description as N-Triples: ``sizes`` are the triples of each graph the store holds
+    (``graph_sizes``), ``reports`` the report IRIs (its sources)."""
     g = nt.Triples()
     when = when or built_at()
     d, build = nt.iri(DATASET), nt.iri(f"{ID}build/{VERSION}")
-    graphs = [iri for iri in store.graphs() if iri != DATASET_GRAPH]
-    triples = len(store.store)  # this graph is written after the count
     g.add(d, T.rdf.type, T.void.Dataset)
     g.add(d, T.rdf.type, T.dcat.Dataset)
     g.add(d, T.dct.title, nt.literal("地方人大工作报告知识图谱", lang="zh"))
@@ -48,9 +62,9 @@ def describe(store: OxigraphStore, reports: list[str], when: str | None = None) 
     g.add(d, T.dct.rights, nt.literal("The graph is under the licence above; the reports quoted in it keep their publishers' "
                                     "rights, and each quote names its report.", lang="en"))
     g.add(d, T.dct.modified, nt.literal(when, datatype=nt.XSD + "dateTime"))
-    g.add(d, T.void.triples, nt.integer(triples))
+    g.add(d, T.void.triples, nt.integer(sum(sizes.values())))
     g.add(d, T.void.documents, nt.integer(len(reports)))
-    g.add(d, T.npc.graphCount, nt.integer(len(graphs)))
+    g.add(d, T.npc.graphCount, nt.integer(len(sizes)))
     for prefix, ns in sorted(PREFIXES.items()):
         if prefix not in _NOT_VOCABULARIES:
             g.add(d, T.void.vocabulary, nt.iri(ns))

@@ -125,16 +125,22 @@ def _built(store: Store, name: str) -> pd.DataFrame | None:
     """The build's Parquet table, if the store is the one it was written for (a write by any
     program since then changes the store's files, and the query answers instead)."""
     path = getattr(store, "path", None)
-    if not isinstance(store, OxigraphStore) or path is None:
+    if not isinstance(store, OxigraphStore) or path is None or not fresh(path):
         return None
-    folder = folder_of(path)
     try:
-        stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
-        if stamp.get("store") != fingerprint(path) or stamp.get("queries") != _queries_digest():
-            return None
-        return read(folder, name)
+        return read(folder_of(path), name)
     except (OSError, ValueError):
         return None
+
+
+def fresh(store_path: Path) -> bool:
+    """Whether the build's files answer for the store as it is: no program has written to it since
+    the build stamped them, and the table queries are the ones they were written by."""
+    try:
+        stamp = json.loads((folder_of(store_path) / STAMP).read_text(encoding="utf-8"))
+        return stamp.get("store") == fingerprint(store_path) and stamp.get("queries") == _queries_digest()
+    except (OSError, ValueError):  # no stamp (or a damaged one): they answer for nothing
+        return False
 
 
 def _queries_digest() -> str:
@@ -425,12 +431,7 @@ def _current_tables(build: Path) -> dict[str, pd.DataFrame]:
     missing = [t for t in TABLES if not (folder / f"{t}.parquet").exists()]
     if missing and not store_path.is_dir():
         raise ValueError(f"no tables in {folder} (run `kg build` first): {', '.join(missing)} missing")
-    try:
-        stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
-        fresh = not missing and stamp.get("store") == fingerprint(store_path) and stamp.get("queries") == _queries_digest()
-    except (OSError, ValueError):
-        fresh = False
-    if fresh or not store_path.is_dir():
+    if (not missing and fresh(store_path)) or not store_path.is_dir():
         return {t: read(folder, t) for t in TABLES}
     store = OxigraphStore(store_path, read_only=True)
     try:

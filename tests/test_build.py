@@ -146,6 +146,49 @@ def test_a_build_describes_its_dataset_with_void_and_dcat(built, tmp_path, monke
         g.close()
 
 
+def _described_triples(out) -> tuple[int, int]:
+    """void:triples as the dataset graph says, and the triples of every other graph counted now."""
+    with OxigraphStore(out / "store", read_only=True) as s:
+        said = s.query("SELECT ?n { ?d <http://rdfs.org/ns/void#triples> ?n }").rows[0]["n"]
+        return said, sum(s.triple_count(g) for g in s.graphs() if not g.endswith("/graph/dataset"))
+
+
+def test_void_triples_stay_exact_when_a_build_recounts_only_the_graphs_it_wrote(tmp_path, monkeypatch):
+    """An edit, a deletion and a foreign write between builds: each build's void:triples equals the
+    store's own count, while an edit recounts a handful of graphs, not all of them."""
+    src = tmp_path / "in"
+    shutil.copytree(SEEDS, src)
+    out = tmp_path / "out"
+    build([src], out)
+    said, counted = _described_triples(out)
+    assert said == counted > 5000
+    recounted = []
+    size = OxigraphStore.graph_size
+    monkeypatch.setattr(OxigraphStore, "graph_size", lambda self, iri: recounted.append(iri) or size(self, iri))
+    f = src / "004_73afdd1df5b9533d.txt"
+    f.write_text(f.read_text(encoding="utf-8") + "\n一年来，新建代表联络站3个。\n", encoding="utf-8")
+    build([src], out)
+    said, edited = _described_triples(out)
+    assert said == edited > counted
+    with OxigraphStore(out / "store", read_only=True) as s:
+        everything = len(s.graphs())
+    assert 0 < len(recounted) < everything / 2 and any(is_report_graph(g) for g in recounted)
+    recounted.clear()
+    build([src], out)  # nothing changed: nothing counted, nothing written
+    assert recounted == []
+    (src / "004_73afdd1df5b9533d.txt").unlink()
+    build([src], out)
+    said, deleted = _described_triples(out)
+    assert said == deleted < counted
+    with OxigraphStore(out / "store") as s:  # another program writes: the sizes kept no longer hold
+        s.update("INSERT DATA { GRAPH <https://example.org/g> { <https://example.org/a> <https://example.org/b> 1, 2, 3 } }")
+    recounted.clear()
+    f = src / "001_9911ad027f31c7ac.txt"
+    f.write_text(f.read_text(encoding="utf-8") + "\n一年来，新建代表联络站4个。\n", encoding="utf-8")
+    build([src], out)
+    said, counted = _described_triples(out)
+    assert said == counted and "https://example.org/g" in recounted and len(recounted) >= everything / 2
+
 def test_progress_is_told_of_every_file_and_unchanged_ones_do_not_make_the_rate(tmp_path):
     """``progress`` is called once per file, cached or built; the command line's bar counts the unchanged
     ones as done without letting them into the rate (2,999 unchanged files once made one edit show an

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc
+from typing import TYPE_CHECKING
 
 from kg.facts import Activity, Count, Fact, Law, Practice
 from kg.report import Report
+
+if TYPE_CHECKING:  # spaCy takes a second to import: a build with nothing to extract does without it
+    from spacy.language import Language
 
 PIPELINE = ("npc_sentences_v1", "npc_counts_v1", "npc_mechanisms_v1", "npc_laws_v1")
 VERSION = "npc-extract/5"  # bump when facts or graph layout change: it invalidates build caches
@@ -18,6 +18,8 @@ VERSION = "npc-extract/5"  # bump when facts or graph layout change: it invalida
 
 @cache
 def pipeline(components: tuple[str, ...] = PIPELINE) -> Language:
+    import spacy
+
     import kg.extract.factories  # noqa: F401  (registers the components)
 
     nlp = spacy.blank("zh")  # the default char segmenter: no model download, exact offsets
@@ -41,6 +43,8 @@ class Extraction:
 
 
 def extract(report: Report, nlp: Language | None = None) -> Extraction:
+    from spacy.tokens import Doc
+
     nlp = nlp or pipeline()
     # one token per character, as the blank zh char segmenter makes them, built directly: its
     # make_doc re-slices the text per token (28 s for 1 M characters here, quadratic)
