@@ -20,13 +20,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -192,10 +191,10 @@ def pairs(practices: pd.DataFrame) -> str:
     modality. A store can count them only by joining every body's mechanisms with each other (10 s at
     3,000 reports); here it is one pass over the practices table, done again on every build that
     changes a body, and the query reads a few hundred nodes."""
-    held = practices[["body", "modality", "mechanism"]].drop_duplicates()
-    together: Counter[tuple[str, str, str]] = Counter()
-    for (_, mo), mechanisms in held.groupby(["body", "modality"], observed=True).mechanism:
-        together.update((a, b, mo) for a, b in combinations(sorted(mechanisms), 2))
+    held = practices[["body", "modality", "mechanism"]].dropna().astype(str).drop_duplicates()
+    both = held.merge(held, on=["body", "modality"])  # each body's mechanisms with each other, in one join
+    both = both[both.mechanism_x < both.mechanism_y]
+    together = both.groupby(["mechanism_x", "mechanism_y", "modality"]).size()
     lines = []
     for (a, b, mo), n in sorted(together.items()):
         node = f"<{ID[f'summary/pair/{a}/{b}/{mo}']}>"
@@ -232,10 +231,10 @@ def body_lists(practices: pd.DataFrame) -> tuple[str, dict[str, str]]:
     return "".join(line + "\n" for line in heads), graphs
 
 
-def _write_lists(loader: BatchLoader, store: OxigraphStore, folder: Path, written: dict[str, str]) -> None:
+def _write_lists(loader: BatchLoader, store: OxigraphStore, practices: pd.DataFrame, written: dict[str, str]) -> None:
     """The body lists that differ from what ``written`` (list graph → digest, kept by the build) says
     the store holds; lists gone are taken out, and the heads are written again with any change."""
-    heads, graphs = body_lists(tables.read(folder, "practices", columns=["body", "body_zh", "mechanism", "modality"]))
+    heads, graphs = body_lists(practices)
     digests = {iri: hashlib.sha256(text.encode("utf-8")).hexdigest() for iri, text in graphs.items()}
     stored = store.graphs()
     gone = [iri for iri in stored if iri.startswith(LIST_GRAPHS) and iri not in graphs]
@@ -271,8 +270,9 @@ def refresh(store: OxigraphStore, bodies: Iterable[str], folder: Path, lists: di
     written = 0
     with store.batch() as loader:
         if bodies:
-            loader.replace_graph(PAIRS_GRAPH, pairs(tables.read(folder, "practices", columns=["body", "modality", "mechanism"])))
-            _write_lists(loader, store, folder, {} if lists is None else lists)
+            held = tables.read(folder, "practices", columns=["body", "body_zh", "mechanism", "modality"])
+            loader.replace_graph(PAIRS_GRAPH, pairs(held))
+            _write_lists(loader, store, held, {} if lists is None else lists)
         for i in range(0, len(bodies), REFRESH_BODIES):
             chunk = bodies[i:i + REFRESH_BODIES]
             some = {b.removeprefix(BODIES) for b in chunk}
