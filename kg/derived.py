@@ -20,16 +20,17 @@ from __future__ import annotations
 import gc
 import hashlib
 import re
+import shutil
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from kg import ntriples as nt
 from kg import tables
@@ -39,7 +40,9 @@ from kg.stores.oxigraph import BatchLoader
 
 VERSION = "npc-derived/5"  # a build by another version writes every body's summaries again (5: the body lists)
 GRAPHS = str(ID["graph/derived/"])  # + the body's local name
-REFRESH_BODIES = 200  # bodies summed up at a time: all at once, every derived triple was held as text (+0.98 GB at 3,000 reports, +0.54 now)
+REFRESH_ROWS = 20_000  # table rows summed up at a time, whole bodies each time: all at once, every derived triple was held as text
+SUM_MEMORY = "256MB"  # DuckDB's limit while it sorts the rows by body (past it, it sorts on disk)
+SPILL = ".summing"  # in the tables folder while bodies are summed up: their rows sorted by body
 PAIRS_GRAPH = GRAPHS + "mechanism-pairs"  # the corpus's; no body has this local name (kg.rdf.body_iri)
 LISTS_GRAPH = GRAPHS + "body-lists"  # each list's head: which mechanism and modality, how many bodies
 LIST_GRAPHS = GRAPHS + "body-list/"  # + mechanism/modality: one list's pages
@@ -101,16 +104,65 @@ _COLUMNS = {  # what a summary reads of each table
 }
 
 
-def _rows(df: pd.DataFrame) -> Iterator[dict]:
-    """A table's rows as dicts with None for missing values. Made column by column: pandas'
-    to_dict boxed cell by cell, a third of the time of summing up."""
-    columns = {c: df[c].astype(object).where(df[c].notna(), None).tolist() for c in df.columns}
-    for values in zip(*columns.values(), strict=True):
-        r = dict(zip(columns, values, strict=True))
-        r["body"] = BODIES + r["body"]
-        r["fact"] = str(ID) + r["id"]
-        r["sentence"] = str(sentence_iri(r["report"], r["start"], r["end"]))
-        yield r
+def _row(r: dict) -> dict:
+    """A table row with the IRIs a summary names: its body, its fact and its sentence."""
+    r["body"] = BODIES + r["body"]
+    r["fact"] = str(ID) + r["id"]
+    r["sentence"] = str(sentence_iri(r["report"], r["start"], r["end"]))
+    return r
+
+
+@contextmanager
+def _duckdb(folder: Path) -> Iterator[Any]:
+    """DuckDB over the build's Parquet tables, within SUM_MEMORY, spilling to a folder of the build's."""
+    import duckdb
+
+    spill = folder / SPILL
+    spill.mkdir(exist_ok=True)
+    con = duckdb.connect(config={"memory_limit": SUM_MEMORY, "temp_directory": str(spill / "duckdb"), "threads": 1})
+    try:
+        yield con
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _by_body(con: Any, folder: Path, table: str) -> Iterator[list[dict]]:
+    """The rows of the bodies in the table ``wanted``, a body's rows at a time in body order: a
+    body's facts come from every report that names it, and a table ordered by report held a whole
+    table's worth for a few hundred bodies (1.9 GB at 30,000 reports). DuckDB sorts them into a file
+    (on disk past its memory limit), read back a batch at a time."""
+    import pyarrow.parquet as pq
+
+    columns = ", ".join(f'"{c}"' for c in _COLUMNS[table])
+    by_body = folder / SPILL / f"{table}.parquet"
+    con.execute(f"COPY (SELECT {columns} FROM read_parquet({tables.sql_text(folder / f'{table}.parquet')}) "
+                f"WHERE body IN (SELECT body FROM wanted) ORDER BY body) TO {tables.sql_text(by_body)} (FORMAT parquet)")
+    rows = (r for batch in pq.ParquetFile(by_body).iter_batches(batch_size=10_000) for r in batch.to_pylist())
+    for _, same in groupby(rows, key=itemgetter("body")):
+        yield [_row(r) for r in same]
+
+
+def _chunks(con: Any, folder: Path, bodies: list[str]) -> Iterator[tuple[list[dict], list[dict]]]:
+    """The practices and counts rows of these bodies (local names), about REFRESH_ROWS at a time,
+    every row of a body in the same chunk."""
+    import pyarrow as pa
+
+    con.register("wanted", pa.table({"body": pa.array(bodies, pa.string())}))
+    streams = [_by_body(con, folder, t) for t in ("practices", "counts")]
+    heads = [next(s, None) for s in streams]
+    chunk: tuple[list[dict], list[dict]] = ([], [])
+    while any(heads):
+        body = min(h[0]["body"] for h in heads if h)
+        for i, h in enumerate(heads):
+            if h and h[0]["body"] == body:
+                chunk[i].extend(h)
+                heads[i] = next(streams[i], None)
+        if len(chunk[0]) + len(chunk[1]) >= REFRESH_ROWS:
+            yield chunk
+            chunk = ([], [])
+    if chunk[0] or chunk[1]:
+        yield chunk
 
 
 def summarise(practices: Iterable[dict], counts: Iterable[dict]) -> dict[str, list[str]]:
@@ -186,17 +238,18 @@ def summarise(practices: Iterable[dict], counts: Iterable[dict]) -> dict[str, li
     return lines
 
 
-def pairs(practices: pd.DataFrame) -> str:
+def pairs(con: Any, folder: Path) -> str:
     """The corpus's mechanism pairs as N-Triples: how many bodies practise both mechanisms in one
     modality. A store can count them only by joining every body's mechanisms with each other (10 s at
-    3,000 reports); here it is one pass over the practices table, done again on every build that
+    3,000 reports); here DuckDB joins the practices table with itself, done again on every build that
     changes a body, and the query reads a few hundred nodes."""
-    held = practices[["body", "modality", "mechanism"]].dropna().astype(str).drop_duplicates()
-    both = held.merge(held, on=["body", "modality"])  # each body's mechanisms with each other, in one join
-    both = both[both.mechanism_x < both.mechanism_y]
-    together = both.groupby(["mechanism_x", "mechanism_y", "modality"]).size()
+    together = con.sql(
+        f"WITH held AS (SELECT DISTINCT body, modality, mechanism FROM read_parquet({tables.sql_text(folder / 'practices.parquet')}) "
+        "WHERE body IS NOT NULL AND modality IS NOT NULL AND mechanism IS NOT NULL) "
+        "SELECT a.mechanism, b.mechanism, a.modality, COUNT(*) FROM held a JOIN held b "
+        "ON a.body = b.body AND a.modality = b.modality AND a.mechanism < b.mechanism GROUP BY ALL ORDER BY ALL").fetchall()
     lines = []
-    for (a, b, mo), n in sorted(together.items()):
+    for a, b, mo, n in together:
         node = f"<{ID[f'summary/pair/{a}/{b}/{mo}']}>"
         lines += [f"{node} {T.rdf.type} {T.npc.MechanismPair} .", f"{node} {T.npc.modality} {T.scheme['modality'][mo]} .",
                   f"{node} {T.npc.mechanism} {T.scheme['mechanism'][a]} .", f"{node} {T.npc.mechanism} {T.scheme['mechanism'][b]} .",
@@ -204,17 +257,19 @@ def pairs(practices: pd.DataFrame) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def body_lists(practices: pd.DataFrame) -> tuple[str, dict[str, str]]:
+def body_lists(con: Any, folder: Path) -> tuple[str, dict[str, str]]:
     """The bodies that practise each mechanism in each modality, in the order bodies-by-mechanism
     answers them (by label, then IRI), as N-Triples: the lists' heads (one graph), and each list's
     pages of PAGE entries, each entry a practice summary with its rank (a graph per list). A page of
     the answer is then read from one or two pages of its list, with the list's length as its total:
     sorted by the store, the bodies cost ~0.4 ms each, all of them before the first page (0.65 s at
     3,000 reports). Only bodies with a label are listed, as the query joins the label."""
-    held = practices[["body", "body_zh", "mechanism", "modality"]].dropna().astype(str).drop_duplicates()
+    held = con.sql(f"SELECT DISTINCT mechanism, modality, body_zh, body FROM read_parquet({tables.sql_text(folder / 'practices.parquet')}) "
+                   "WHERE body IS NOT NULL AND body_zh IS NOT NULL AND mechanism IS NOT NULL AND modality IS NOT NULL "
+                   "ORDER BY ALL").fetchall()  # by code point, as Python sorts
     heads, graphs = [], {}
-    for (m, mo), rows in held.groupby(["mechanism", "modality"], observed=True, sort=True):
-        entries = sorted(zip(rows.body_zh, BODIES + rows.body))
+    for (m, mo), rows in groupby(held, key=itemgetter(0, 1)):
+        entries = [(zh, BODIES + body) for _, _, zh, body in rows]
         head = f"<{summary_iri('bodies', m, mo)}>"
         heads += [f"{head} {T.rdf.type} {T.npc.BodyList} .", f"{head} {T.npc.mechanism} {T.scheme['mechanism'][m]} .",
                   f"{head} {T.npc.modality} {T.scheme['modality'][mo]} .", f"{head} {T.npc.bodyCount} {nt.integer(len(entries))} ."]
@@ -231,10 +286,9 @@ def body_lists(practices: pd.DataFrame) -> tuple[str, dict[str, str]]:
     return "".join(line + "\n" for line in heads), graphs
 
 
-def _write_lists(loader: BatchLoader, store: OxigraphStore, practices: pd.DataFrame, written: dict[str, str]) -> None:
-    """The body lists that differ from what ``written`` (list graph → digest, kept by the build) says
-    the store holds; lists gone are taken out, and the heads are written again with any change."""
-    heads, graphs = body_lists(practices)
+def _write_lists(loader: BatchLoader, store: OxigraphStore, heads: str, graphs: dict[str, str], written: dict[str, str]) -> None:
+    """The body lists (``body_lists``) that differ from what ``written`` (list graph → digest, kept by
+    the build) says the store holds; lists gone are taken out, and the heads are written again with any change."""
     digests = {iri: hashlib.sha256(text.encode("utf-8")).hexdigest() for iri, text in graphs.items()}
     stored = store.graphs()
     gone = [iri for iri in stored if iri.startswith(LIST_GRAPHS) and iri not in graphs]
@@ -267,25 +321,22 @@ def refresh(store: OxigraphStore, bodies: Iterable[str], folder: Path, lists: di
     lists in the store, which the build keeps and this updates (empty: every list is written).
     Returns the number of body graphs written."""
     bodies = sorted(set(bodies))
-    written = 0
-    with store.batch() as loader:
-        if bodies:
-            held = tables.read(folder, "practices", columns=["body", "body_zh", "mechanism", "modality"])
-            loader.replace_graph(PAIRS_GRAPH, pairs(held))
-            _write_lists(loader, store, held, {} if lists is None else lists)
-        for i in range(0, len(bodies), REFRESH_BODIES):
-            chunk = bodies[i:i + REFRESH_BODIES]
-            some = {b.removeprefix(BODIES) for b in chunk}
+    if not bodies:
+        return 0
+    summed: set[str] = set()
+    with store.batch() as loader, _duckdb(folder) as con:
+        loader.replace_graph(PAIRS_GRAPH, pairs(con, folder))
+        _write_lists(loader, store, *body_lists(con, folder), {} if lists is None else lists)
+        for chunk in _chunks(con, folder, [b.removeprefix(BODIES) for b in bodies]):
             with _no_gc():
-                graphs = summarise(*(_rows(tables.read(folder, t, columns=_COLUMNS[t], bodies=some)) for t in ("practices", "counts")))
-            for b in chunk:
-                iri = graph_of(b)
-                if iri in graphs:
-                    loader.replace_graph(iri, "\n".join(graphs[iri]) + "\n")
-                else:
-                    loader.remove_graph(iri)
-            written += len(graphs)
-    return written
+                graphs = summarise(*chunk)
+            for iri, lines in graphs.items():
+                loader.replace_graph(iri, "\n".join(lines) + "\n")
+            summed.update(graphs)
+        for b in bodies:
+            if graph_of(b) not in summed:  # no fact names it now
+                loader.remove_graph(graph_of(b))
+    return len(summed)
 
 
 def in_tables(folder: Path) -> set[str]:

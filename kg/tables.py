@@ -313,17 +313,17 @@ class Writer:
         try:
             con.register("dropped", pd.DataFrame({"g": sorted(self.dropped)}, dtype=object))
             for t in TABLES:
-                parts = ", ".join(_sql_text(p) for p in sorted(self.parts.glob(f"{t}-*.parquet")))
+                parts = ", ".join(sql_text(p) for p in sorted(self.parts.glob(f"{t}-*.parquet")))
                 rows = f"SELECT * FROM read_parquet([{parts}])"
                 if self.keep:
-                    rows += (f" UNION ALL BY NAME SELECT * EXCLUDE ({DUP}) FROM read_parquet({_sql_text(self.rows / f'{t}.parquet')})"
+                    rows += (f" UNION ALL BY NAME SELECT * EXCLUDE ({DUP}) FROM read_parquet({sql_text(self.rows / f'{t}.parquet')})"
                              f" WHERE {GRAPH} NOT IN (SELECT g FROM dropped)")
                 by = _shape(t)[1]
                 order = ", ".join(f'"{c}" NULLS FIRST' for c in [*by, *(c for c in self.vars[t] if c not in by), GRAPH])
                 same = ", ".join(f'"{c}"' for c in self.vars[t])
                 tmp = self.rows / f"{t}.parquet.tmp"
                 con.execute(f"COPY (SELECT *, row_number() OVER (PARTITION BY {same} ORDER BY {GRAPH}) > 1 AS {DUP}"
-                            f" FROM ({rows}) ORDER BY {order}) TO {_sql_text(tmp)} (FORMAT parquet)")
+                            f" FROM ({rows}) ORDER BY {order}) TO {sql_text(tmp)} (FORMAT parquet)")
                 os.replace(tmp, self.rows / f"{t}.parquet")
                 _publish(con, self.rows / f"{t}.parquet", self.folder / f"{t}.parquet", self.vars[t])
         finally:
@@ -353,7 +353,7 @@ def _publish(con: Any, rows: Path, out: Path, columns: list[str]) -> None:
     import pyarrow.parquet as pq
 
     select = ", ".join(f'TRY_CAST("{c}" AS DATE) AS "{c}"' if c in DATES else f'"{c}"' for c in columns)
-    reader = con.sql(f"SELECT {select} FROM read_parquet({_sql_text(rows)}) WHERE NOT {DUP}").to_arrow_reader(100_000)
+    reader = con.sql(f"SELECT {select} FROM read_parquet({sql_text(rows)}) WHERE NOT {DUP}").to_arrow_reader(100_000)
     schema = pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), pa.string())) if f.name in CATEGORIES else f
                         for f in reader.schema])
     tmp = out.with_name(out.name + ".tmp")
@@ -363,7 +363,7 @@ def _publish(con: Any, rows: Path, out: Path, columns: list[str]) -> None:
     os.replace(tmp, out)
 
 
-def _sql_text(value: object) -> str:
+def sql_text(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 

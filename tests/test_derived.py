@@ -138,10 +138,15 @@ SELECT ?a ?b ?modality (COUNT(DISTINCT ?body) AS ?bodies) WHERE {
 
 
 def test_summaries_written_a_few_bodies_at_a_time_are_those_written_at_once(tmp_path, monkeypatch):
-    """The build sums up REFRESH_BODIES bodies at a time (memory); the chunks' seams change nothing."""
+    """The build sums up whole bodies about REFRESH_ROWS rows at a time (memory); the chunks' seams
+    change nothing."""
     at_once = kg.build(SEEDS, out=tmp_path / "once")
-    monkeypatch.setattr(derived, "REFRESH_BODIES", 2)  # five bodies: three chunks
+    monkeypatch.setattr(derived, "REFRESH_ROWS", 1)  # a body a chunk
+    chunks = []
+    summarise = derived.summarise
+    monkeypatch.setattr(derived, "summarise", lambda p, c: chunks.append({r["body"] for r in p + c}) or summarise(p, c))
     chunked = kg.build(SEEDS, out=tmp_path / "chunked")
+    assert len(chunks) == 5 and all(len(bodies) == 1 for bodies in chunks)
     assert _derived(chunked) == _derived(at_once) != {}
     graphs = _derived(at_once)
     lists = {g for g in graphs if g.startswith(derived.LIST_GRAPHS)}
