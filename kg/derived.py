@@ -113,56 +113,62 @@ def _row(r: dict) -> dict:
 
 
 @contextmanager
-def _duckdb(folder: Path) -> Iterator[Any]:
-    """DuckDB over the build's Parquet tables, within SUM_MEMORY, spilling to a folder of the build's."""
+def _sorted_by_body(folder: Path, bodies: list[str]) -> Iterator[tuple[Any, Path]]:
+    """DuckDB over the build's tables, within SUM_MEMORY, and a folder of the build's where the
+    practices and counts rows of these bodies (local names) are written sorted by body when the
+    block's DuckDB work is done: a body's facts come from every report that names it, and read from
+    tables ordered by report, a few hundred bodies' rows held a table's worth (1.9 GB at 30,000
+    reports). DuckDB is closed before they are read back, which frees its memory."""
     import duckdb
+    import pyarrow as pa
 
     spill = folder / SPILL
     spill.mkdir(exist_ok=True)
-    con = duckdb.connect(config={"memory_limit": SUM_MEMORY, "temp_directory": str(spill / "duckdb"), "threads": 1})
     try:
-        yield con
-    finally:
-        con.close()
+        con = duckdb.connect(config={"memory_limit": SUM_MEMORY, "temp_directory": str(spill / "duckdb"), "threads": 1})
+        try:
+            yield con, spill
+            con.register("wanted", pa.table({"body": pa.array(bodies, pa.string())}))
+            for table, columns in _COLUMNS.items():
+                listed = ", ".join(f'"{c}"' for c in columns)
+                con.execute(f"COPY (SELECT {listed} FROM read_parquet({tables.sql_text(folder / f'{table}.parquet')}) WHERE body IN (SELECT body FROM wanted) "
+                            f"ORDER BY body) TO {tables.sql_text(spill / f'{table}.parquet')} (FORMAT parquet)")
+        finally:
+            con.close()
+    except BaseException:
         shutil.rmtree(spill, ignore_errors=True)
+        raise
 
 
-def _by_body(con: Any, folder: Path, table: str) -> Iterator[list[dict]]:
-    """The rows of the bodies in the table ``wanted``, a body's rows at a time in body order: a
-    body's facts come from every report that names it, and a table ordered by report held a whole
-    table's worth for a few hundred bodies (1.9 GB at 30,000 reports). DuckDB sorts them into a file
-    (on disk past its memory limit), read back a batch at a time."""
+def _by_body(path: Path) -> Iterator[list[dict]]:
+    """A file of rows sorted by body, a body's rows at a time, read a batch at a time."""
     import pyarrow.parquet as pq
 
-    columns = ", ".join(f'"{c}"' for c in _COLUMNS[table])
-    by_body = folder / SPILL / f"{table}.parquet"
-    con.execute(f"COPY (SELECT {columns} FROM read_parquet({tables.sql_text(folder / f'{table}.parquet')}) "
-                f"WHERE body IN (SELECT body FROM wanted) ORDER BY body) TO {tables.sql_text(by_body)} (FORMAT parquet)")
-    rows = (r for batch in pq.ParquetFile(by_body).iter_batches(batch_size=10_000) for r in batch.to_pylist())
+    rows = (r for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000) for r in batch.to_pylist())
     for _, same in groupby(rows, key=itemgetter("body")):
         yield [_row(r) for r in same]
 
 
-def _chunks(con: Any, folder: Path, bodies: list[str]) -> Iterator[tuple[list[dict], list[dict]]]:
-    """The practices and counts rows of these bodies (local names), about REFRESH_ROWS at a time,
-    every row of a body in the same chunk."""
-    import pyarrow as pa
-
-    con.register("wanted", pa.table({"body": pa.array(bodies, pa.string())}))
-    streams = [_by_body(con, folder, t) for t in ("practices", "counts")]
-    heads = [next(s, None) for s in streams]
-    chunk: tuple[list[dict], list[dict]] = ([], [])
-    while any(heads):
-        body = min(h[0]["body"] for h in heads if h)
-        for i, h in enumerate(heads):
-            if h and h[0]["body"] == body:
-                chunk[i].extend(h)
-                heads[i] = next(streams[i], None)
-        if len(chunk[0]) + len(chunk[1]) >= REFRESH_ROWS:
+def _chunks(spill: Path) -> Iterator[tuple[list[dict], list[dict]]]:
+    """The practices and counts rows ``_sorted_by_body`` wrote, about REFRESH_ROWS at a time, every
+    row of a body in the same chunk; the folder goes when they are read."""
+    try:
+        streams = [_by_body(spill / f"{t}.parquet") for t in ("practices", "counts")]
+        heads = [next(s, None) for s in streams]
+        chunk: tuple[list[dict], list[dict]] = ([], [])
+        while any(heads):
+            body = min(h[0]["body"] for h in heads if h)
+            for i, h in enumerate(heads):
+                if h and h[0]["body"] == body:
+                    chunk[i].extend(h)
+                    heads[i] = next(streams[i], None)
+            if len(chunk[0]) + len(chunk[1]) >= REFRESH_ROWS:
+                yield chunk
+                chunk = ([], [])
+        if chunk[0] or chunk[1]:
             yield chunk
-            chunk = ([], [])
-    if chunk[0] or chunk[1]:
-        yield chunk
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def summarise(practices: Iterable[dict], counts: Iterable[dict]) -> dict[str, list[str]]:
@@ -324,10 +330,11 @@ def refresh(store: OxigraphStore, bodies: Iterable[str], folder: Path, lists: di
     if not bodies:
         return 0
     summed: set[str] = set()
-    with store.batch() as loader, _duckdb(folder) as con:
-        loader.replace_graph(PAIRS_GRAPH, pairs(con, folder))
-        _write_lists(loader, store, *body_lists(con, folder), {} if lists is None else lists)
-        for chunk in _chunks(con, folder, [b.removeprefix(BODIES) for b in bodies]):
+    with store.batch() as loader:
+        with _sorted_by_body(folder, [b.removeprefix(BODIES) for b in bodies]) as (con, spill):
+            loader.replace_graph(PAIRS_GRAPH, pairs(con, folder))
+            _write_lists(loader, store, *body_lists(con, folder), {} if lists is None else lists)
+        for chunk in _chunks(spill):
             with _no_gc():
                 graphs = summarise(*chunk)
             for iri, lines in graphs.items():
