@@ -113,31 +113,32 @@ def _row(r: dict) -> dict:
 
 
 @contextmanager
-def _sorted_by_body(folder: Path, bodies: list[str]) -> Iterator[tuple[Any, Path]]:
-    """DuckDB over the build's tables, within SUM_MEMORY, and a folder of the build's where the
-    practices and counts rows of these bodies (local names) are written sorted by body when the
-    block's DuckDB work is done: a body's facts come from every report that names it, and read from
-    tables ordered by report, a few hundred bodies' rows held a table's worth (1.9 GB at 30,000
-    reports). DuckDB is closed before they are read back, which frees its memory."""
+def _duckdb(folder: Path) -> Iterator[Any]:
+    """DuckDB over the build's tables within SUM_MEMORY, spilling into the tables folder; closing it
+    frees its memory before the summaries are made."""
     import duckdb
+
+    con = duckdb.connect(config={"memory_limit": SUM_MEMORY, "temp_directory": str(folder / SPILL / "duckdb"), "threads": 1})
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _sort_by_body(con: Any, folder: Path, bodies: list[str]) -> Path:
+    """Write the practices and counts rows of these bodies (local names) sorted by body into a folder
+    of the build's: a body's facts come from every report that names it, and read from tables ordered
+    by report, a few hundred bodies' rows held a table's worth (1.9 GB at 30,000 reports)."""
     import pyarrow as pa
 
     spill = folder / SPILL
     spill.mkdir(exist_ok=True)
-    try:
-        con = duckdb.connect(config={"memory_limit": SUM_MEMORY, "temp_directory": str(spill / "duckdb"), "threads": 1})
-        try:
-            yield con, spill
-            con.register("wanted", pa.table({"body": pa.array(bodies, pa.string())}))
-            for table, columns in _COLUMNS.items():
-                listed = ", ".join(f'"{c}"' for c in columns)
-                con.execute(f"COPY (SELECT {listed} FROM read_parquet({tables.sql_text(folder / f'{table}.parquet')}) WHERE body IN (SELECT body FROM wanted) "
-                            f"ORDER BY body) TO {tables.sql_text(spill / f'{table}.parquet')} (FORMAT parquet)")
-        finally:
-            con.close()
-    except BaseException:
-        shutil.rmtree(spill, ignore_errors=True)
-        raise
+    con.register("wanted", pa.table({"body": pa.array(bodies, pa.string())}))
+    for table, columns in _COLUMNS.items():
+        listed = ", ".join(f'"{c}"' for c in columns)
+        con.execute(f"COPY (SELECT {listed} FROM read_parquet({tables.sql_text(folder / f'{table}.parquet')}) "
+                    f"WHERE body IN (SELECT body FROM wanted) ORDER BY body) TO {tables.sql_text(spill / f'{table}.parquet')} (FORMAT parquet)")
+    return spill
 
 
 def _by_body(path: Path) -> Iterator[list[dict]]:
@@ -150,7 +151,7 @@ def _by_body(path: Path) -> Iterator[list[dict]]:
 
 
 def _chunks(spill: Path) -> Iterator[tuple[list[dict], list[dict]]]:
-    """The practices and counts rows ``_sorted_by_body`` wrote, about REFRESH_ROWS at a time, every
+    """The practices and counts rows ``_sort_by_body`` wrote, about REFRESH_ROWS at a time, every
     row of a body in the same chunk; the folder goes when they are read."""
     try:
         streams = [_by_body(spill / f"{t}.parquet") for t in ("practices", "counts")]
@@ -331,9 +332,10 @@ def refresh(store: OxigraphStore, bodies: Iterable[str], folder: Path, lists: di
         return 0
     summed: set[str] = set()
     with store.batch() as loader:
-        with _sorted_by_body(folder, [b.removeprefix(BODIES) for b in bodies]) as (con, spill):
+        with _duckdb(folder) as con:
             loader.replace_graph(PAIRS_GRAPH, pairs(con, folder))
             _write_lists(loader, store, *body_lists(con, folder), {} if lists is None else lists)
+            spill = _sort_by_body(con, folder, [b.removeprefix(BODIES) for b in bodies])
         for chunk in _chunks(spill):
             with _no_gc():
                 graphs = summarise(*chunk)
