@@ -37,7 +37,7 @@ def graph_sizes(store: OxigraphStore, known: dict[str, int] | None = None, chang
     1.1 s at 3,000 reports, and one edited report changes a handful of graphs."""
     sizes = dict(known) if known is not None else {}
     for iri in store.graphs() if known is None else set(changed):
-        n = store.graph_size(iri) if iri != DATASET_GRAPH else 0
+        n = store.triple_count(iri) if iri != DATASET_GRAPH else 0
         if n:
             sizes[iri] = n
         else:

@@ -10,7 +10,7 @@ from typing import Any
 from rdflib import Graph
 
 from kg.queries import refuse_service
-from kg.stores.base import QuerySyntaxError, QueryTimeout, Rows, StoreError, _nt, count_triples, nt_lines, python_value, result_format, with_timeout
+from kg.stores.base import QuerySyntaxError, QueryTimeout, Rows, StoreError, _nt, nt_lines, python_value, result_format, with_timeout
 
 _LINE_END = re.compile(r"[ \t]*\.[ \t\r]*$", re.MULTILINE)
 
@@ -251,15 +251,14 @@ class OxigraphStore:
 
         return self.store.contains_named_graph(pyoxigraph.NamedNode(iri))
 
-    triple_count = count_triples
-
-    def graph_size(self, iri: str) -> int:
-        """Triples in one named graph, counted by the store from that graph's own entries (a
-        few hundred microseconds for a report's graph; the whole store's count takes seconds at scale)."""
+    def triple_count(self, graph_iri: str | None = None) -> int:
+        """Triples in one named graph, or in all of them, counted by the store itself: a report's
+        graph in a few hundred microseconds (through ``query`` and its checks a count took 3 ms, and
+        a build counts every graph it wrote)."""
         import pyoxigraph
 
-        g = str(pyoxigraph.NamedNode(iri))  # a checked IRI, written as SPARQL writes it
-        return int(next(iter(self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")))[0].value)
+        where = f"GRAPH {pyoxigraph.NamedNode(graph_iri)} {{ ?s ?p ?o }}" if graph_iri else "GRAPH ?g { ?s ?p ?o }"
+        return int(next(iter(self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")))[0].value)
 
     def dump(self, fmt: str) -> bytes:
         import pyoxigraph
